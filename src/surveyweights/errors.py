@@ -1,0 +1,72 @@
+"""Exceptions and warnings raised by surveyweights.
+
+Every error the library raises on bad input derives from
+:class:`SurveyWeightsError`.  Each concrete class also inherits the matching
+builtin (``ValueError``, ``KeyError``-like lookups are ``ValueError`` too,
+``RuntimeError`` for failures of an algorithm), so callers can catch either the
+library's base class or the builtin they already expect.
+
+Messages follow one rule: name the offending value, the rule it broke and the
+fix, e.g. ``"stratum ('35-39', 'large') has N=23 but no respondents; merge it
+with collapse={('35-39', 'large'): ('35-39', 'medium')}"``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "SurveyWeightsError",
+    "InputError",
+    "PopulationFrameError",
+    "StratumError",
+    "MissingValueError",
+    "DesignError",
+    "LonelyPSUError",
+    "DomainError",
+    "ImputationError",
+    "ConvergenceError",
+    "SurveyWeightsWarning",
+]
+
+
+class SurveyWeightsError(Exception):
+    """Base class of every error raised by surveyweights."""
+
+
+class InputError(SurveyWeightsError, ValueError):
+    """An argument has the wrong type, shape or value (unknown column, bad option...)."""
+
+
+class PopulationFrameError(InputError):
+    """A population frame breaks a rule: non-integer or negative count, duplicate key..."""
+
+
+class StratumError(InputError):
+    """Respondents and population strata do not match (unknown or empty stratum)."""
+
+
+class MissingValueError(InputError):
+    """A value needed for the computation is missing (NaN) and no policy allows it."""
+
+
+class DesignError(InputError):
+    """A survey design cannot be built or used as asked (bad weights, bad fpc...)."""
+
+
+class LonelyPSUError(DesignError):
+    """A stratum has a single sampled unit, so its variance cannot be estimated."""
+
+
+class DomainError(InputError):
+    """A domain or subpopulation is empty or unknown."""
+
+
+class ImputationError(InputError):
+    """Hot-deck imputation cannot proceed (no donor in a class, no observed value...)."""
+
+
+class ConvergenceError(SurveyWeightsError, RuntimeError):
+    """An iterative algorithm (e.g. a profile-likelihood root) did not converge."""
+
+
+class SurveyWeightsWarning(UserWarning):
+    """Base class of every warning issued by surveyweights."""
