@@ -1,10 +1,41 @@
-"""surveyweights: design-based estimation for stratified surveys."""
+"""surveyweights: design-based estimation for stratified surveys.
+
+The data flow one way (see ARCHITECTURE.md)::
+
+    population frame --+
+    responses -- screen -- impute -- weight --> Design --> estimate --> tables / plots
+
+Quick start
+-----------
+>>> import surveyweights as sw
+>>> strata = sw.datasets.barometer_2025()        # Tabel 1/2 of the AI-Barometer 2025
+>>> len(strata), int(strata["N"].sum())
+(44, 37839)
+"""
 
 from __future__ import annotations
 
-from . import errors
+from . import datasets, errors
 from .errors import SurveyWeightsError, SurveyWeightsWarning
+from .frame import PopulationFrame, ResponseAccounting, parse_count, response_accounting
+from .screening import ScreeningResult, screen_responses
+from .weighting import PostStratification, kish_summary, poststratify
 
 __version__ = "0.1.0"
 
-__all__ = ["errors", "SurveyWeightsError", "SurveyWeightsWarning", "__version__"]
+__all__ = [
+    "PopulationFrame",
+    "PostStratification",
+    "ResponseAccounting",
+    "ScreeningResult",
+    "SurveyWeightsError",
+    "SurveyWeightsWarning",
+    "__version__",
+    "datasets",
+    "errors",
+    "kish_summary",
+    "parse_count",
+    "poststratify",
+    "response_accounting",
+    "screen_responses",
+]
