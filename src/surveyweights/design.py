@@ -1,0 +1,378 @@
+"""The survey design: data, weights, strata, PSUs and finite population correction.
+
+A :class:`Design` is built once, validated once, and never changes; estimators
+take it as their first argument.  It corresponds to R's
+
+``svydesign(ids=~1 or ~psu, strata=~stratum, weights=~w, fpc=~N_h, data=data)``
+
+(single-stage stratified sampling of elements or of clusters).  The variance
+engine reads the design's integer codes, never its DataFrame, so a design of 1e7
+rows costs a few arrays of that length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import KW_ONLY, dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._strata import as_columns, check_columns, factorize_keys, show
+from .errors import DesignError, InputError
+from .frame import PopulationFrame
+from .weighting import PostStratification, poststratify
+
+__all__ = ["Design", "LONELY_PSU_OPTIONS"]
+
+#: Valid values of ``lonely_psu=``, as R's ``options(survey.lonely.psu=)``.
+LONELY_PSU_OPTIONS: tuple[str, ...] = ("fail", "remove", "certainty", "adjust", "average")
+
+
+def _rows(idx: pd.Index, mask: np.ndarray) -> str:
+    bad = idx[mask]
+    return ", ".join(show(i) for i in bad[:10]) + (", ..." if len(bad) > 10 else "")
+
+
+def _column_or_series(data: pd.DataFrame, spec: Any, *, what: str) -> pd.Series:
+    """Resolve a column name or an aligned Series to a Series aligned with data."""
+    if isinstance(spec, str):
+        check_columns(data, [spec], what=what, table="the data")
+        return data[spec]
+    if isinstance(spec, pd.Series):
+        if not spec.index.equals(data.index):
+            if len(spec) != len(data) or not spec.index.isin(data.index).all():
+                raise InputError(
+                    f"{what} Series is not aligned with the data's index; pass a column name "
+                    f"or a Series with the same index as the data"
+                )
+            spec = spec.reindex(data.index)
+        return spec
+    if isinstance(spec, np.ndarray) and spec.ndim == 1 and len(spec) == len(data):
+        return pd.Series(spec, index=data.index)
+    raise InputError(
+        f"{what} must be a column name or a Series aligned with the data, got {type(spec).__name__}"
+    )
+
+
+@dataclass(frozen=True)
+class Design:
+    """A stratified (optionally clustered) sampling design, validated on construction.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent (sampled unit).  The index must be unique.
+    weights : str, pandas.Series or None, keyword-only
+        The sampling weights (a column or an aligned Series).  ``None`` takes N_h/n_h
+        from ``fpc`` when it holds population sizes, and weight 1 for every unit
+        otherwise (an unweighted sample, as R's ``svydesign(ids=~1, data=...)``).
+    strata : str, list of str, pandas.Series or None, keyword-only
+        The stratum of each unit; several columns are crossed (R's
+        ``strata=~interaction(a, b)``).  ``None``: one stratum.
+    fpc : str, pandas.Series or None, keyword-only
+        Finite population correction, as in R: per unit, either the population size of
+        its stratum (number of PSUs in the population; values > 1) or the sampling
+        fraction (all values <= 1).  Must be constant within each stratum.  ``None``:
+        sampling with replacement (no correction).
+    ids : str or None, keyword-only
+        The primary sampling unit (cluster) of each unit, for one-stage cluster
+        sampling (R's ``ids=~psu``).  ``None``: each unit is its own PSU.
+    lonely_psu : {"fail", "remove", "certainty", "adjust", "average"}, keyword-only
+        What to do with a stratum that has a single PSU, as R's
+        ``options(survey.lonely.psu=)``, but per design instead of a global option.
+        ``"fail"`` (default) raises :class:`~surveyweights.errors.LonelyPSUError`;
+        ``"remove"`` and ``"certainty"`` give the stratum no variance contribution;
+        ``"adjust"`` centres its PSU at the overall mean of PSU totals; ``"average"``
+        replaces its contribution by the average contribution of the other strata.
+
+    Attributes
+    ----------
+    weights : pandas.Series
+        The resolved weights (float), aligned with ``data``.
+    strata : pandas.Series or None
+        The stratum label of each unit.
+    fpc : pandas.Series or None
+        The population size (number of PSUs) of each unit's stratum.
+    weighting : PostStratification or None
+        The post-stratification behind the weights, for designs made by
+        :meth:`from_population`.
+
+    Raises
+    ------
+    DesignError
+        For NaN, negative, zero or infinite weights (the rows are named), an fpc that
+        varies within a stratum, is smaller than the stratum's sample size, or is
+        missing; an unknown ``lonely_psu`` option.
+    LonelyPSUError
+        If a stratum has one PSU and ``lonely_psu="fail"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"h": ["a", "a", "b", "b", "b"], "N": [10, 10, 30, 30, 30],
+    ...                    "y": [1, 0, 1, 1, 0]})
+    >>> d = Design(df, strata="h", fpc="N")
+    >>> d.weights.tolist()
+    [5.0, 5.0, 10.0, 10.0, 10.0]
+    >>> d.degf
+    3
+    """
+
+    data: pd.DataFrame
+    _: KW_ONLY
+    weights: str | pd.Series | None = None
+    strata: str | Sequence[str] | pd.Series | None = None
+    fpc: str | pd.Series | None = None
+    ids: str | None = None
+    lonely_psu: str = "fail"
+    weighting: PostStratification | None = field(default=None, repr=False)
+    # the arrays the variance engine reads (derived, never passed in)
+    _w: np.ndarray = field(init=False, repr=False, compare=False)
+    _h: np.ndarray = field(init=False, repr=False, compare=False)
+    _psu: np.ndarray | None = field(init=False, repr=False, compare=False)
+    _n_h: np.ndarray = field(init=False, repr=False, compare=False)
+    _f_h: np.ndarray = field(init=False, repr=False, compare=False)
+    _stratum_labels: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        data = self.data
+        if not isinstance(data, pd.DataFrame):
+            raise InputError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+        if not data.index.is_unique:
+            raise InputError("the data's index is not unique; call data.reset_index(drop=True) first")
+        if len(data) == 0:
+            raise DesignError("the data has no rows; a design needs at least one sampled unit")
+        if self.lonely_psu not in LONELY_PSU_OPTIONS:
+            raise DesignError(
+                f"lonely_psu={self.lonely_psu!r} is not a valid option; choose one of "
+                f"{list(LONELY_PSU_OPTIONS)}"
+            )
+        n = len(data)
+
+        # strata --------------------------------------------------------------
+        if self.strata is None:
+            h = np.zeros(n, dtype=np.intp)
+            labels = np.array(["(all)"], dtype=object)
+            strata_series = None
+        else:
+            if isinstance(self.strata, pd.Series) or isinstance(self.strata, np.ndarray):
+                s = _column_or_series(data, self.strata, what="strata")
+                frame = pd.DataFrame({"stratum": s})
+                cols: tuple[str, ...] = ("stratum",)
+            else:
+                cols = as_columns(self.strata, what="strata")
+                check_columns(data, cols, what="strata", table="the data")
+                frame = data[list(cols)]
+            for c in cols:
+                miss = frame[c].isna().to_numpy()
+                if miss.any():
+                    raise DesignError(
+                        f"stratum {'column ' + repr(c) if c != 'stratum' else 'Series'} is missing "
+                        f"in {int(miss.sum())} row(s) (index {_rows(data.index, miss)}); every "
+                        f"unit needs a stratum"
+                    )
+            h, keys = factorize_keys(frame, cols)
+            labels = np.array([" | ".join(str(v) for v in row) for row in keys.itertuples(index=False)],
+                              dtype=object)
+            strata_series = pd.Series(labels[h], index=data.index, name="stratum")
+        H = len(labels)
+
+        # PSUs ----------------------------------------------------------------
+        if self.ids is None:
+            psu = None
+            n_h = np.bincount(h, minlength=H)
+        else:
+            if not isinstance(self.ids, str):
+                raise InputError(f"ids must be a column name, got {type(self.ids).__name__}")
+            check_columns(data, [self.ids], what="ids", table="the data")
+            miss = data[self.ids].isna().to_numpy()
+            if miss.any():
+                raise DesignError(
+                    f"PSU column {self.ids!r} is missing in {int(miss.sum())} row(s) (index "
+                    f"{_rows(data.index, miss)}); every unit needs a PSU"
+                )
+            # a PSU is identified within its stratum (R's nest=TRUE is implied only if
+            # codes repeat across strata; we require them not to)
+            psu_codes, _ = pd.factorize(data[self.ids], sort=False)
+            first_stratum = pd.Series(h).groupby(psu_codes).nunique()
+            if (first_stratum > 1).any():
+                bad = data[self.ids].iloc[np.flatnonzero(psu_codes == first_stratum.index[first_stratum > 1][0])[0]]
+                raise DesignError(
+                    f"PSU {show(bad)} of column {self.ids!r} appears in more than one stratum; "
+                    f"PSU codes must be unique across strata: combine stratum and PSU into one code"
+                )
+            psu = psu_codes.astype(np.intp)
+            psu_stratum = np.zeros(psu.max() + 1, dtype=np.intp)
+            psu_stratum[psu] = h
+            n_h = np.bincount(psu_stratum, minlength=H)
+
+        # fpc -----------------------------------------------------------------
+        if self.fpc is None:
+            f_h = np.zeros(H)
+            fpc_series = None
+        else:
+            fv = pd.to_numeric(_column_or_series(data, self.fpc, what="fpc"), errors="coerce")
+            fv = fv.to_numpy(dtype=float)
+            bad = ~np.isfinite(fv) | (fv <= 0)
+            if bad.any():
+                raise DesignError(
+                    f"fpc is missing, non-numeric or not positive in {int(bad.sum())} row(s) "
+                    f"(index {_rows(data.index, bad)}); give the stratum population size (or "
+                    f"sampling fraction) for every unit"
+                )
+            lo = np.full(H, np.inf)
+            hi = np.full(H, -np.inf)
+            np.minimum.at(lo, h, fv)
+            np.maximum.at(hi, h, fv)
+            varying = np.flatnonzero(lo != hi)
+            if len(varying):
+                k = varying[0]
+                raise DesignError(
+                    f"fpc varies within stratum {labels[k]!r} (from {show(lo[k])} to "
+                    f"{show(hi[k])}); the population size must be the same for every unit of a stratum"
+                )
+            if np.all(fv <= 1):
+                f_h = lo.copy()  # sampling fractions
+                N_h = n_h / f_h
+            else:
+                N_h = lo.copy()
+                small = np.flatnonzero(N_h < n_h)
+                if len(small):
+                    k = small[0]
+                    raise DesignError(
+                        f"fpc of stratum {labels[k]!r} is {show(N_h[k])}, smaller than its "
+                        f"{n_h[k]} sampled {'PSUs' if self.ids else 'units'}; fpc must be the "
+                        f"population size N_h (or, if all values are <= 1, the sampling fraction)"
+                    )
+                f_h = n_h / N_h
+            fpc_series = pd.Series(N_h[h], index=data.index, name="fpc")
+
+        # weights -------------------------------------------------------------
+        if self.weights is None:
+            if fpc_series is not None and self.ids is None:
+                w = (N_h / n_h)[h].astype(float)
+            elif fpc_series is not None:
+                w = (N_h / n_h)[h].astype(float)
+            else:
+                w = np.ones(n)
+            weights_series = pd.Series(w, index=data.index, name="weight")
+        else:
+            ws = _column_or_series(data, self.weights, what="weights")
+            w = pd.to_numeric(ws, errors="coerce").to_numpy(dtype=float)
+            for rule, bad in (
+                ("missing or not numeric", np.isnan(w)),
+                ("infinite", np.isinf(w)),
+                ("negative", w < 0),
+                ("zero", w == 0),
+            ):
+                if bad.any():
+                    fix = {
+                        "zero": "a zero weight marks a unit outside the population: remove it "
+                                "explicitly, or keep it and analyse a subpopulation with subset=",
+                    }.get(rule, "every sampled unit needs a positive finite weight")
+                    raise DesignError(
+                        f"weights are {rule} in {int(bad.sum())} row(s) (index "
+                        f"{_rows(data.index, bad)}); {fix}"
+                    )
+            weights_series = pd.Series(w, index=data.index,
+                                       name=self.weights if isinstance(self.weights, str) else (ws.name or "weight"))
+
+        # lonely PSUs ---------------------------------------------------------
+        lonely = np.flatnonzero(n_h == 1)
+        if len(lonely) and self.lonely_psu == "fail":
+            names = ", ".join(repr(labels[k]) for k in lonely[:10])
+            raise_cls = __import__("surveyweights.errors", fromlist=["LonelyPSUError"]).LonelyPSUError
+            raise raise_cls(
+                f"{len(lonely)} stratum/strata have a single sampled {'PSU' if self.ids else 'unit'} "
+                f"({names}), so their variance cannot be estimated; choose "
+                f"lonely_psu='remove', 'certainty', 'adjust' or 'average' (as R's "
+                f"options(survey.lonely.psu=)), or collapse the stratum with a neighbour"
+            )
+
+        object.__setattr__(self, "weights", weights_series)
+        object.__setattr__(self, "strata", strata_series)
+        object.__setattr__(self, "fpc", fpc_series)
+        object.__setattr__(self, "_w", np.ascontiguousarray(w, dtype=float))
+        object.__setattr__(self, "_h", h)
+        object.__setattr__(self, "_psu", psu)
+        object.__setattr__(self, "_n_h", n_h.astype(np.int64))
+        object.__setattr__(self, "_f_h", np.asarray(f_h, dtype=float))
+        object.__setattr__(self, "_stratum_labels", labels)
+
+    # ----------------------------------------------------------------- builders
+    @classmethod
+    def from_population(
+        cls,
+        data: pd.DataFrame,
+        population: PopulationFrame | pd.DataFrame,
+        *,
+        strata: str | Sequence[str],
+        count: str = "N",
+        collapse: Mapping[Hashable, Hashable] | None = None,
+        lonely_psu: str = "fail",
+    ) -> Design:
+        """Post-stratify ``data`` against ``population`` and build the design.
+
+        The weights are N_h/n_h (:func:`~surveyweights.poststratify`), the strata are
+        the (possibly collapsed) weighting strata and the fpc is N_h, i.e. R's
+        ``svydesign(ids=~1, strata=~stratum, fpc=~N_h, data=...)``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> data = pd.DataFrame({"size": ["micro"] * 3 + ["large"] * 2, "y": [1, 0, 0, 1, 1]})
+        >>> pop = pd.DataFrame({"size": ["micro", "large"], "N": [300, 20]})
+        >>> d = Design.from_population(data, pop, strata="size")
+        >>> d.weights.tolist(), d.degf
+        ([100.0, 100.0, 100.0, 10.0, 10.0], 3)
+        """
+        ps = poststratify(data, population, strata=strata, count=count, collapse=collapse)
+        return cls(data, weights=ps.weights, strata=ps.stratum, fpc=ps.fpc,
+                   lonely_psu=lonely_psu, weighting=ps)
+
+    def with_lonely_psu(self, option: str) -> Design:
+        """The same design with another lonely-PSU option."""
+        return replace(self, weights=self.weights, strata=self.strata, fpc=self.fpc,
+                       lonely_psu=option)
+
+    # ----------------------------------------------------------------- accessors
+    @property
+    def n(self) -> int:
+        """Number of sampled units (rows)."""
+        return len(self.data)
+
+    @property
+    def n_strata(self) -> int:
+        """Number of strata."""
+        return len(self._stratum_labels)
+
+    @property
+    def n_psu(self) -> int:
+        """Number of sampled PSUs (units, for element sampling)."""
+        return int(self._n_h.sum())
+
+    @property
+    def degf(self) -> int:
+        """Design degrees of freedom: PSUs minus strata, as R's ``degf(design)``."""
+        return self.n_psu - self.n_strata
+
+    @property
+    def population_size(self) -> float:
+        """The sum of the weights (the estimated population size N)."""
+        return float(self._w.sum())
+
+    def strata_table(self) -> pd.DataFrame:
+        """One row per stratum: label, sampled PSUs n_h, sampling fraction f_h, N_h, weight sum."""
+        wsum = np.bincount(self._h, weights=self._w, minlength=self.n_strata)
+        with np.errstate(divide="ignore"):
+            N_h = np.where(self._f_h > 0, self._n_h / np.where(self._f_h > 0, self._f_h, 1), np.nan)
+        return pd.DataFrame({"stratum": self._stratum_labels, "n": self._n_h,
+                             "sampling_fraction": self._f_h, "N": N_h, "weight_sum": wsum})
+
+    def __repr__(self) -> str:
+        kind = f"{self.n_psu} PSUs (clusters of {self.ids!r})" if self.ids else f"{self.n} units"
+        fpc = "with fpc" if self.fpc is not None else "without fpc"
+        return (f"Design({kind} in {self.n_strata} strata, {fpc}, population size "
+                f"{self.population_size:,.1f}, degf {self.degf})")
