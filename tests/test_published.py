@@ -3,13 +3,11 @@
 The transcription in ``barometer_2025_published.csv`` is compared cell by cell
 with a fresh parse of the plain-text rendering of the report, so a typo in the
 CSV (or a wrongly mapped column) makes a test fail.  The report text lives
-outside the package; set ``SURVEYWEIGHTS_BAROMETER_REPORT`` to its path if it
-is not at the default location.  Tests that need it are skipped without it.
+in ``tests/fixtures/report/`` (an unchanged copy of the project's seed).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -18,12 +16,9 @@ import pytest
 
 from surveyweights._published import barometer_2025_headlines, barometer_2025_published
 
-REPORT = Path(
-    os.environ.get(
-        "SURVEYWEIGHTS_BAROMETER_REPORT", "/work/shared/seeds/001_39cbe3186888fca4.txt"
-    )
-)
-REFERENCE_A = Path("/work/shared/reference/dataset_A.csv")
+FIXTURES = Path(__file__).parent / "fixtures"
+REPORT = FIXTURES / "report" / "ai_barometer_2025.txt"
+REFERENCE_A = FIXTURES / "r_shared" / "dataset_A.csv"
 
 NACE = ["10-33", "35-39", "41-43", "45-47", "49-53", "55-56", "58-63", "64-66", "68-75",
         "77-82;95.1", "86-88"]
@@ -72,8 +67,6 @@ TABLES = {
 
 
 def _report_lines() -> list[str]:
-    if not REPORT.exists():
-        pytest.skip(f"report text not found at {REPORT}; set SURVEYWEIGHTS_BAROMETER_REPORT")
     return REPORT.read_text(encoding="utf-8").split("\n")
 
 
@@ -198,8 +191,6 @@ def test_item_labels_match_keys(variable):
 
 
 def test_item_keys_match_reference_dataset_coding():
-    if not REFERENCE_A.exists():
-        pytest.skip(f"reference dataset not found at {REFERENCE_A}")
     ref = pd.read_csv(REFERENCE_A, dtype=str, keep_default_na=False)
     pub = barometer_2025_published()
     for variable in ["adoption", "initiative", "phase"]:

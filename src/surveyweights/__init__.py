@@ -17,15 +17,20 @@ from __future__ import annotations
 
 from . import datasets, errors
 from .errors import SurveyWeightsError, SurveyWeightsWarning
+from .design import Design
 from .frame import PopulationFrame, ResponseAccounting, parse_count, response_accounting
+from .recombine import Recombination, RecombinationTable, recombine
 from .screening import ScreeningResult, screen_responses
 from .weighting import PostStratification, kish_summary, poststratify
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Design",
     "PopulationFrame",
     "PostStratification",
+    "Recombination",
+    "RecombinationTable",
     "ResponseAccounting",
     "ScreeningResult",
     "SurveyWeightsError",
@@ -36,6 +41,7 @@ __all__ = [
     "kish_summary",
     "parse_count",
     "poststratify",
+    "recombine",
     "response_accounting",
     "screen_responses",
 ]

@@ -23,12 +23,15 @@ from importlib.resources import files
 
 import pandas as pd
 
+from ._published import barometer_2025_headlines, barometer_2025_published
 from .frame import PopulationFrame
 
 __all__ = [
     "NACE_CODES",
     "SIZE_CODES",
     "barometer_2025",
+    "barometer_2025_headlines",
+    "barometer_2025_published",
     "barometer_2025_frame",
     "barometer_2025_sectors",
     "barometer_2025_sizes",
