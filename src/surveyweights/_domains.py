@@ -1,0 +1,268 @@
+"""Domains, subsets, items and missing values: turning user arguments into codes.
+
+Everything an estimator needs from the data is reduced here to integer arrays
+(the domain of each unit, -1 for none) and a small matrix of item values; the
+variance engine never sees the DataFrame.  Domain estimation follows R: units
+outside a subset or domain stay in the design with a zero score.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._strata import as_columns, check_columns, show
+from .errors import DomainError, InputError, MissingValueError, SurveyWeightsWarning
+
+NA_POLICIES: tuple[str, ...] = ("error", "available")
+
+
+class EmptyDomainWarning(SurveyWeightsWarning):
+    """A category of a ``by`` variable has no respondents in the analysed subset."""
+
+
+def _rows(idx: pd.Index, mask: np.ndarray) -> str:
+    bad = idx[mask]
+    return ", ".join(show(i) for i in bad[:10]) + (", ..." if len(bad) > 10 else "")
+
+
+def subset_mask(data: pd.DataFrame, subset: Any) -> np.ndarray:
+    """Boolean mask of the subpopulation: a mask aligned with data, or a query string.
+
+    As R's ``subset()``, a missing value in the condition counts as FALSE.
+    """
+    n = len(data)
+    if subset is None:
+        return np.ones(n, dtype=bool)
+    if isinstance(subset, str):
+        try:
+            res = data.eval(subset)
+        except Exception as exc:  # pandas raises many types for a bad expression
+            raise InputError(
+                f"subset={subset!r} could not be evaluated on the data ({type(exc).__name__}: "
+                f"{exc}); write a pandas query such as \"adoption == 'adopter'\" or pass a "
+                f"boolean mask"
+            ) from None
+        if not isinstance(res, pd.Series):
+            raise InputError(f"subset={subset!r} does not give one True/False per row")
+        subset = res
+    if isinstance(subset, pd.Series):
+        if not subset.index.equals(data.index):
+            if not subset.index.isin(data.index).all() or len(subset) != n:
+                raise InputError(
+                    "subset mask is not aligned with the data's index; build it from the "
+                    "design's data, e.g. design.data['adoption'].eq('adopter')"
+                )
+            subset = subset.reindex(data.index)
+        values = subset
+    else:
+        values = pd.Series(np.asarray(subset), index=data.index) if np.ndim(subset) == 1 else None
+        if values is None or len(values) != n:
+            raise InputError(
+                f"subset must be a boolean mask with one value per row ({n}) or a query string"
+            )
+    if not (pd.api.types.is_bool_dtype(values.dtype) or values.dtype == object):
+        raise InputError(
+            f"subset mask has dtype {values.dtype}, not boolean; compare explicitly, e.g. "
+            f"data['x'] == 1"
+        )
+    return values.fillna(False).to_numpy(dtype=bool)
+
+
+@dataclass(frozen=True)
+class Domains:
+    """Domain codes for the units in the analysed subset."""
+
+    code: np.ndarray          # (n,) int, -1 outside the subset
+    keys: pd.DataFrame        # (G, len(by)) domain values, in output order
+    by: tuple[str, ...]
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.keys)
+
+
+def domains(data: pd.DataFrame, by: str | Sequence[str] | None, mask: np.ndarray) -> Domains:
+    """Cross-classify the ``by`` columns among units inside ``mask``.
+
+    Domains are the observed combinations (as R's ``svyby``), ordered by category
+    order for categorical columns and by sorted value otherwise.  A category of a
+    categorical ``by`` column that has no respondent in the subset is reported with
+    an :class:`EmptyDomainWarning`; a missing ``by`` value inside the subset is an
+    error.
+    """
+    n = len(data)
+    if not mask.any():
+        raise DomainError(
+            "the subset contains no respondents, so nothing can be estimated; check the "
+            "subset condition"
+        )
+    if by is None:
+        code = np.where(mask, 0, -1).astype(np.intp)
+        return Domains(code, pd.DataFrame(index=range(1)), ())
+    cols = as_columns(by, what="by")
+    check_columns(data, cols, what="by", table="the design's data")
+    for c in cols:
+        miss = data[c].isna().to_numpy() & mask
+        if miss.any():
+            raise MissingValueError(
+                f"by column {c!r} is missing in {int(miss.sum())} row(s) of the analysed "
+                f"subset (index {_rows(data.index, miss)}); give these units a domain value or "
+                f"leave them out explicitly with subset="
+            )
+    sub = data.loc[mask, list(cols)]
+    per_col = []
+    for c in cols:
+        s = sub[c]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            cats = list(s.cat.categories)
+            observed = set(pd.unique(s.dropna()))
+            empty = [v for v in cats if v not in observed]
+            if empty:
+                warnings.warn(
+                    f"categor{'y' if len(empty) == 1 else 'ies'} {', '.join(show(v) for v in empty)} "
+                    f"of by column {c!r} {'has' if len(empty) == 1 else 'have'} no respondents in "
+                    f"the analysed subset; no estimate is given for "
+                    f"{'it' if len(empty) == 1 else 'them'}",
+                    EmptyDomainWarning,
+                    stacklevel=4,
+                )
+            levels = [v for v in cats if v in observed]
+            codes = pd.Categorical(s, categories=levels).codes.astype(np.int64)
+        else:
+            levels = sorted(pd.unique(s), key=_sort_key)
+            codes = pd.Index(levels).get_indexer(s).astype(np.int64)
+        per_col.append((levels, codes))
+    combined = np.zeros(len(sub), dtype=np.int64)
+    for levels, codes in per_col:
+        combined = combined * len(levels) + codes
+    uniq, inv = np.unique(combined, return_inverse=True)  # sorted = output order
+    keys = {}
+    rest = uniq.copy()
+    for c, (levels, _) in reversed(list(zip(cols, per_col))):
+        keys[c] = [levels[i] for i in (rest % len(levels))]
+        rest = rest // len(levels)
+    code = np.full(n, -1, dtype=np.intp)
+    code[mask] = inv
+    return Domains(code, pd.DataFrame({c: keys[c] for c in cols}), cols)
+
+
+def _sort_key(v: Any) -> tuple:
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+        return (0, float(v), "")
+    return (1, 0.0, str(v))
+
+
+@dataclass(frozen=True)
+class Item:
+    """One analysed variable as a 0/1 indicator matrix or a numeric column."""
+
+    name: str
+    values: np.ndarray        # (n, L) float, 0 where missing
+    levels: list[Any]         # L level labels (None for a numeric variable)
+    missing: np.ndarray       # (n,) bool
+    categorical: bool
+
+
+def _is_binary_numeric(s: pd.Series) -> bool:
+    v = pd.unique(s.dropna())
+    return len(v) > 0 and set(np.asarray(v, dtype=float).tolist()) <= {0.0, 1.0}
+
+
+def item(data: pd.DataFrame, name: str, *, kind: str, level: Any = None) -> Item:
+    """Encode a variable for ``kind`` in {"proportion", "mean", "total"}.
+
+    proportion: a categorical/str item gives one indicator per level; a boolean
+    item gives level True, a 0/1 item level 1; ``level=`` picks one level.
+    mean/total: numeric items are used as they are (a 0/1 item gives one row);
+    booleans and categoricals give one indicator per level (as R's svymean of a
+    logical or a factor).
+    """
+    if not isinstance(name, str):
+        raise InputError(f"variable names must be strings, got {name!r}")
+    check_columns(data, [name], what="variable", table="the design's data")
+    s = data[name]
+    missing = s.isna().to_numpy()
+    is_bool = pd.api.types.is_bool_dtype(s.dtype) or (
+        s.dtype == object and set(pd.unique(s.dropna())) <= {True, False} and s.notna().any()
+    )
+    is_cat = isinstance(s.dtype, pd.CategoricalDtype)
+    is_num = pd.api.types.is_numeric_dtype(s.dtype) and not is_bool and not is_cat
+
+    if level is not None:
+        if is_cat:
+            known = list(s.cat.categories)
+        else:
+            known = list(pd.unique(s.dropna()))
+        if level not in known:
+            raise InputError(
+                f"level {level!r} does not occur in variable {name!r} (levels: "
+                f"{', '.join(show(v) for v in sorted(known, key=_sort_key)[:20])}); use one of them, "
+                f"or make the variable categorical with that category to estimate a share of 0"
+            )
+        return _indicators(name, s, [level], missing)
+
+    if kind == "proportion":
+        if is_bool:
+            return _indicators(name, s, [True], missing)
+        if is_num:
+            if not _is_binary_numeric(s):
+                bad = [v for v in pd.unique(s.dropna()) if v not in (0, 1)][:5]
+                raise InputError(
+                    f"variable {name!r} has values other than 0 and 1 (e.g. "
+                    f"{', '.join(show(v) for v in bad)}); proportion() needs a 0/1, boolean or "
+                    f"categorical item: use mean() for a numeric variable or level= to pick a value"
+                )
+            return _indicators(name, s, [1], missing)
+        return _indicators(name, s, _levels(s), missing)
+    if is_num:
+        v = s.to_numpy(dtype=float, na_value=np.nan)
+        return Item(name, np.nan_to_num(v, nan=0.0)[:, None], [None], missing, False)
+    if is_bool:
+        return _indicators(name, s, [False, True], missing)
+    return _indicators(name, s, _levels(s), missing)
+
+
+def _levels(s: pd.Series) -> list[Any]:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return list(s.cat.categories)
+    return sorted(pd.unique(s.dropna()), key=_sort_key)
+
+
+def _indicators(name: str, s: pd.Series, levels: list[Any], missing: np.ndarray) -> Item:
+    vals = np.zeros((len(s), len(levels)))
+    arr = s.to_numpy(dtype=object)
+    for j, lev in enumerate(levels):
+        vals[:, j] = (arr == lev) & ~missing
+    return Item(name, vals, list(levels), missing, True)
+
+
+def apply_na_policy(it: Item, dom: Domains, na: str, index: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """Domain codes after the missing-value policy, and the count of excluded units per domain.
+
+    ``na="error"``: a missing value of the item inside the subset is an error.
+    ``na="available"``: units with a missing value leave every domain (their score
+    is zero), as R's ``na.rm=TRUE``, which subsets the design to complete cases.
+    """
+    if na not in NA_POLICIES:
+        raise InputError(f"na={na!r} is not a valid policy; choose one of {list(NA_POLICIES)}")
+    inside = dom.code >= 0
+    miss = it.missing & inside
+    n_missing = np.bincount(dom.code[miss], minlength=dom.n_groups)
+    if not miss.any():
+        return dom.code, n_missing
+    if na == "error":
+        raise MissingValueError(
+            f"variable {it.name!r} is missing for {int(miss.sum())} respondent(s) in the "
+            f"analysed subset (index {_rows(index, miss)}); choose na='available' for an "
+            f"available-case analysis (R's na.rm=TRUE), impute them (sw.hot_deck), or "
+            f"exclude them explicitly with subset="
+        )
+    code = dom.code.copy()
+    code[miss] = -1
+    return code, n_missing

@@ -1,0 +1,459 @@
+"""Weighted proportions, means and totals with standard errors and confidence intervals.
+
+All three estimators share one path: the item is encoded as indicators (or a
+numeric column), the domains of ``by=`` inside ``subset=`` become integer codes,
+weighted sums per domain give the estimates, the linearized scores go to the one
+variance engine (:mod:`surveyweights._engine`), and the confidence interval
+comes from :mod:`surveyweights.ci`.
+
+Every estimator returns an :class:`Estimates` object; ``.to_frame()`` gives the
+tidy table with the fixed columns :data:`COLUMNS` after the ``by`` columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from . import ci as _ci
+from ._domains import Domains, apply_na_policy, domains, item, subset_mask
+from ._engine import domain_df, stratified_variance
+from .design import Design
+from .errors import InputError
+
+__all__ = ["proportion", "mean", "total", "Estimates", "COLUMNS", "DF_CHOICES"]
+
+#: The columns of every estimate table, after the ``by`` columns.
+COLUMNS: tuple[str, ...] = (
+    "variable", "level", "estimate", "se", "ci_low", "ci_high", "df", "n", "method",
+    "confidence_level", "deff", "n_eff", "n_missing",
+)
+#: Valid strings for ``df=``; a positive number (or ``numpy.inf``) is accepted too.
+DF_CHOICES: tuple[str, ...] = ("design", "satterthwaite")
+
+
+@dataclass(frozen=True)
+class Estimates:
+    """Estimates for one or more variables, levels and domains (frozen).
+
+    Attributes
+    ----------
+    kind : {"proportion", "mean", "total"}
+    by : tuple of str
+        The domain columns (empty for population-level estimates).
+    method : str
+        The confidence-interval method used in the table.
+    confidence_level : float
+    df_choice : str or float
+        The ``df=`` argument the estimates were made with.
+
+    Methods
+    -------
+    to_frame()
+        The tidy table: the ``by`` columns, then :data:`COLUMNS`.
+    confidence_interval(confidence_level=..., method=...)
+        The same estimates with intervals recomputed for another level or method.
+    """
+
+    kind: str
+    by: tuple[str, ...]
+    method: str
+    confidence_level: float
+    df_choice: str | float
+    _table: pd.DataFrame = field(repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The estimates as a tidy DataFrame (a copy)."""
+        return self._table.copy()
+
+    @property
+    def estimate(self) -> pd.Series:
+        """The point estimates, indexed by domain, variable and level."""
+        return self._indexed("estimate")
+
+    @property
+    def se(self) -> pd.Series:
+        """The standard errors, indexed by domain, variable and level."""
+        return self._indexed("se")
+
+    def _indexed(self, col: str) -> pd.Series:
+        t = self._table
+        return t.set_index([*self.by, "variable", "level"])[col]
+
+    def confidence_interval(self, *, confidence_level: float | None = None,
+                            method: str | None = None) -> pd.DataFrame:
+        """Recompute the intervals for another confidence level or method.
+
+        Returns the tidy table with ``ci_low``, ``ci_high``, ``method`` and
+        ``confidence_level`` replaced; estimates, standard errors and df are unchanged.
+        """
+        level = self.confidence_level if confidence_level is None else confidence_level
+        meth = self.method if method is None else method
+        t = self._table.copy()
+        lo, hi = _interval(self.kind, meth, t["estimate"].to_numpy(), t["se"].to_numpy(),
+                           t["df"].to_numpy(), level, t["n"].to_numpy())
+        t["ci_low"], t["ci_high"] = lo, hi
+        t["method"] = meth
+        t["confidence_level"] = float(level)
+        return t
+
+    def __repr__(self) -> str:
+        return f"Estimates({self.kind}, method={self.method!r}, {self.confidence_level:.0%})\n" + repr(self._table)
+
+    def _repr_html_(self) -> str:  # pragma: no cover - notebook display
+        return self._table._repr_html_()
+
+
+def _check_level(confidence_level: float) -> float:
+    try:
+        lv = float(confidence_level)
+    except (TypeError, ValueError):
+        raise InputError(f"confidence_level={confidence_level!r} is not a number in (0, 1)") from None
+    if not 0 < lv < 1:
+        raise InputError(
+            f"confidence_level={confidence_level!r} is outside (0, 1); give e.g. 0.95 for a 95% interval"
+        )
+    return lv
+
+
+def _interval(kind: str, method: str, est, se, df, level, n):
+    if kind == "proportion":
+        return _ci.proportion_ci(method, est, se, df, confidence_level=level, n=n)
+    if method != "wald":
+        raise InputError(
+            f"method={method!r} is not available for a {kind}; {kind} intervals use 'wald' "
+            f"(estimate +/- t_df * se)"
+        )
+    lv = _check_level(level)
+    q = stats.t.isf((1 - lv) / 2, np.asarray(df, dtype=float))
+    return est - q * se, est + q * se
+
+
+def resolve_df(df: Any, *, design_df: np.ndarray, satterthwaite) -> np.ndarray:
+    """The degrees of freedom for each estimate from the ``df=`` argument."""
+    if isinstance(df, str):
+        if df == "design":
+            return design_df
+        if df == "satterthwaite":
+            sat = satterthwaite()
+            # a zero variance has no Satterthwaite df; keep the design df there
+            return np.where(np.isfinite(sat), sat, design_df)
+        raise InputError(
+            f"df={df!r} is not a valid choice; use one of {list(DF_CHOICES)} or a positive "
+            f"number (numpy.inf for the normal distribution)"
+        )
+    if isinstance(df, (bool, np.bool_)) or not isinstance(df, (int, float, np.integer, np.floating)):
+        raise InputError(
+            f"df={df!r} is not a valid choice; use one of {list(DF_CHOICES)} or a positive number"
+        )
+    if not df > 0:
+        raise InputError(
+            f"df={df!r} is not positive; use one of {list(DF_CHOICES)} or a positive number"
+        )
+    return np.full_like(design_df, float(df), dtype=float)
+
+
+def _variables(variable: str | Sequence[str]) -> list[str]:
+    if isinstance(variable, str):
+        return [variable]
+    try:
+        names = list(variable)
+    except TypeError:
+        raise InputError(f"variable must be a column name or a list of names, got {variable!r}") from None
+    if not names:
+        raise InputError("no variable given; pass a column name or a list of names")
+    return names
+
+
+def _estimate(
+    kind: str,
+    design: Design,
+    variable: str | Sequence[str],
+    *,
+    by,
+    subset,
+    level,
+    method: str,
+    confidence_level: float,
+    df,
+    na: str,
+) -> Estimates:
+    if not isinstance(design, Design):
+        raise InputError(
+            f"the first argument must be a Design, got {type(design).__name__}; build one with "
+            f"sw.Design(data, weights=..., strata=..., fpc=...) or Design.from_population(...)"
+        )
+    level_ = _check_level(confidence_level)
+    names = _variables(variable)
+    if kind == "proportion" and method not in _ci.CI_METHODS:
+        raise InputError(f"method={method!r} is not a valid method; choose one of {list(_ci.CI_METHODS)}")
+    if kind != "proportion" and method != "wald":
+        raise InputError(f"method={method!r} is not available for a {kind}; use method='wald'")
+    data = design.data
+    mask = subset_mask(data, subset)
+    dom = domains(data, by, mask)
+    w = design._w
+    frames = []
+    for name in names:
+        it = item(data, name, kind=kind, level=level)
+        code, n_missing = apply_na_policy(it, dom, na, data.index)
+        frames.append(_one_item(kind, design, it, dom, code, n_missing, w, method, level_, df))
+    table = pd.concat(frames, ignore_index=True)
+    return Estimates(kind, dom.by, method, level_, df, table)
+
+
+def _one_item(kind, design, it, dom: Domains, code, n_missing, w, method, level, df) -> pd.DataFrame:
+    G, L = dom.n_groups, it.values.shape[1]
+    inside = code >= 0
+    cin = code[inside]
+    win = w[inside]
+    y = it.values
+    n_g = np.bincount(cin, minlength=G).astype(float)
+    empty = np.flatnonzero(n_g == 0)
+    if len(empty):
+        label = _domain_label(dom, empty[0])
+        raise InputError(
+            f"no respondent{' in domain ' + label if label else ''} has an observed value of "
+            f"{it.name!r}, so it cannot be estimated; drop that domain with subset= or impute"
+        )
+    W = np.bincount(cin, weights=win, minlength=G)
+    T = np.empty((G, L))
+    for j in range(L):
+        T[:, j] = np.bincount(cin, weights=win * y[inside, j], minlength=G)
+    if kind == "total":
+        est = T
+        scores = w[:, None] * y
+    else:
+        est = T / W[:, None]
+        gi = np.where(inside, code, 0)
+        scores = (w / np.where(inside, W[gi], 1.0))[:, None] * (y - est[gi])
+    scores[~inside] = 0.0
+    lin = stratified_variance(design, scores, code, G)
+    var = np.maximum(lin.variance, 0.0)
+    se = np.sqrt(var)
+    ddf = np.repeat(domain_df(design, code, G)[:, None], L, axis=1)
+    dfs = resolve_df(df, design_df=ddf, satterthwaite=lin.satterthwaite_df)
+
+    # design effect against simple random sampling without replacement (R's deff=TRUE)
+    mu = T / W[:, None]
+    gi = np.where(inside, code, 0)
+    dev2 = np.empty((G, L))
+    for j in range(L):
+        d = (y[:, j] - mu[gi, j]) ** 2 * w
+        dev2[:, j] = np.bincount(cin, weights=d[inside], minlength=G)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s2 = (n_g / (n_g - 1))[:, None] * dev2 / W[:, None]
+        vsrs = s2 * ((W - n_g) / (W * n_g))[:, None]
+        if kind == "total":
+            vsrs = vsrs * (W * W)[:, None]
+        deff = var / vsrs
+        n_eff = n_g[:, None] / deff
+
+    est_f, se_f, df_f = est.ravel(), se.ravel(), dfs.ravel()
+    n_f = np.repeat(n_g, L)
+    if kind == "proportion":
+        lo, hi = _ci.proportion_ci(method, est_f, se_f, df_f, confidence_level=level, n=n_f)
+    else:
+        q = stats.t.isf((1 - level) / 2, df_f)
+        lo, hi = est_f - q * se_f, est_f + q * se_f
+    out = pd.DataFrame({c: np.repeat(dom.keys[c].to_numpy(dtype=object), L) for c in dom.by})
+    out["variable"] = it.name
+    out["level"] = pd.Series(list(it.levels) * G, dtype=object)
+    out["estimate"] = est_f
+    out["se"] = se_f
+    out["ci_low"] = lo
+    out["ci_high"] = hi
+    out["df"] = df_f
+    out["n"] = n_f.astype(np.int64)
+    out["method"] = method
+    out["confidence_level"] = level
+    out["deff"] = deff.ravel()
+    out["n_eff"] = n_eff.ravel()
+    out["n_missing"] = np.repeat(n_missing, L).astype(np.int64)
+    return out
+
+
+def _domain_label(dom: Domains, g: int) -> str:
+    if not dom.by:
+        return ""
+    vals = dom.keys.iloc[g]
+    return ", ".join(f"{c}={vals[c]!r}" for c in dom.by)
+
+
+_COMMON_DOC = """
+    design : Design
+    variable : str or list of str
+        Column(s) of ``design.data``.  A list gives one block of rows per variable
+        (e.g. the eight technology items of Tabel 5 in one call).
+    by : str or list of str, optional, keyword-only
+        Domain columns; several are crossed (sector x size).  Domains are the
+        observed combinations inside the subset, as R's ``svyby``.
+    subset : boolean mask or query string, optional, keyword-only
+        A subpopulation (e.g. ``"adoption == 'adopter'"``).  Units outside it stay in
+        the design with a zero contribution, as R's ``subset(design, ...)``; a missing
+        value in the condition counts as False, as in R.
+    confidence_level : float, default 0.95, keyword-only
+    df : {"design", "satterthwaite"} or positive number, default "design", keyword-only
+        Degrees of freedom of the t quantiles.  ``"design"`` is R's ``degf()`` of the
+        domain design: PSUs in the domain minus strata present in it (for the whole
+        sample, ``degf(design)``).  ``"satterthwaite"`` is the effective df of the
+        stratified variance, (sum_h v_h)^2 / sum_h v_h^2/(n_h - 1), better for small
+        domains whose variance rests on a few strata.  A number (or ``numpy.inf``)
+        is used as given.
+    na : {"error", "available"}, default "error", keyword-only
+        A missing value of the item inside the subset raises
+        :class:`~surveyweights.errors.MissingValueError`; ``"available"`` leaves such
+        units out of the domain (R's ``na.rm=TRUE``); the count is in ``n_missing``.
+"""
+
+
+def proportion(
+    design: Design,
+    variable: str | Sequence[str],
+    *,
+    by: str | Sequence[str] | None = None,
+    subset: Any = None,
+    level: Any = None,
+    method: str = "logit",
+    confidence_level: float = 0.95,
+    df: str | float = "design",
+    na: str = "error",
+) -> Estimates:
+    """Weighted proportion(s) of a categorical, boolean or 0/1 item, with CIs.
+
+    Parameters
+    ----------{common}
+    level : optional, keyword-only
+        Estimate only this level.  By default: every level of a categorical item
+        (they sum to 1 in each domain), ``True`` of a boolean, ``1`` of a 0/1 item.
+    method : str, default "logit", keyword-only
+        The interval: ``"logit"``, ``"likelihood"``, ``"asin"``, ``"beta"``,
+        ``"mean"``, ``"xlogit"`` (R's ``svyciprop`` methods) or ``"wilson"``; see
+        :mod:`surveyweights.ci`.
+
+    Returns
+    -------
+    Estimates
+        ``.to_frame()``: the ``by`` columns, then ``variable, level, estimate, se,
+        ci_low, ci_high, df, n, method, confidence_level, deff, n_eff, n_missing``.
+
+    Raises
+    ------
+    InputError
+        Unknown column, method or df choice; a numeric item that is not 0/1; a level
+        that does not occur.
+    MissingValueError
+        A missing item value inside the subset with ``na="error"``.
+    DomainError
+        An empty subset.
+
+    Notes
+    -----
+    For domain d and level l, p = sum_d w y / sum_d w, with the linearized score
+    z_i = w_i 1[i in d] (y_i - p) / sum_d w; its variance is the stratified
+    with-fpc variance of :mod:`surveyweights._engine`.  Matches R's
+    ``svymean(~y, design)`` and ``svyby(~y, ~by, design, svymean)`` (estimates and
+    SEs), ``svyciprop(~y, design, method=...)`` with ``df=degf(design)`` for the
+    whole sample, and ``svyby(~y, ~by, design, svyciprop, method=...)`` per domain
+    (R computes those on the domain design, whose ``degf`` is the domain df used
+    here).  ``deff`` is R's ``deff=TRUE`` (against simple random sampling without
+    replacement of the domain's size) and ``n_eff = n / deff``.
+
+    Examples
+    --------
+    >>> import pandas as pd, surveyweights as sw
+    >>> df = pd.DataFrame({"h": list("aaabbb"), "N": [30] * 3 + [60] * 3,
+    ...                    "y": [1, 0, 1, 1, 1, 0]})
+    >>> d = sw.Design(df, strata="h", fpc="N")
+    >>> r = sw.proportion(d, "y")
+    >>> round(float(r.estimate.iloc[0]), 4)
+    0.6667
+    """
+    return _estimate("proportion", design, variable, by=by, subset=subset, level=level,
+                     method=method, confidence_level=confidence_level, df=df, na=na)
+
+
+def mean(
+    design: Design,
+    variable: str | Sequence[str],
+    *,
+    by: str | Sequence[str] | None = None,
+    subset: Any = None,
+    confidence_level: float = 0.95,
+    df: str | float = "design",
+    na: str = "error",
+) -> Estimates:
+    """Weighted mean(s) of numeric items (or the distribution of a categorical one).
+
+    Parameters
+    ----------{common}
+
+    Returns
+    -------
+    Estimates
+        Intervals are ``estimate +/- t_df * se`` (method ``"wald"``).
+
+    Notes
+    -----
+    Matches R's ``svymean(~y, design)`` and ``svyby(~y, ~by, design, svymean)``:
+    a numeric item gives one row; a boolean or categorical item one row per level
+    (R's FALSE/TRUE or factor columns).  R's ``confint()`` uses the normal
+    distribution; pass ``df=numpy.inf`` for the same interval.
+
+    Examples
+    --------
+    >>> import pandas as pd, surveyweights as sw
+    >>> df = pd.DataFrame({"h": list("aabb"), "w": [2.0, 2.0, 3.0, 3.0], "y": [1.0, 3.0, 5.0, 7.0]})
+    >>> float(sw.mean(sw.Design(df, weights="w", strata="h"), "y").estimate.iloc[0])
+    4.4
+    """
+    return _estimate("mean", design, variable, by=by, subset=subset, level=None,
+                     method="wald", confidence_level=confidence_level, df=df, na=na)
+
+
+def total(
+    design: Design,
+    variable: str | Sequence[str],
+    *,
+    by: str | Sequence[str] | None = None,
+    subset: Any = None,
+    confidence_level: float = 0.95,
+    df: str | float = "design",
+    na: str = "error",
+) -> Estimates:
+    """Weighted population total(s): sums of numeric items, counts per level otherwise.
+
+    Parameters
+    ----------{common}
+
+    Returns
+    -------
+    Estimates
+        Intervals are ``estimate +/- t_df * se`` (method ``"wald"``).
+
+    Notes
+    -----
+    Matches R's ``svytotal(~y, design)`` and ``svyby(~y, ~by, design, svytotal)``;
+    for a categorical item, the estimated number of population units in each level
+    (e.g. the number of enterprises using AI per size class).
+
+    Examples
+    --------
+    >>> import pandas as pd, surveyweights as sw
+    >>> df = pd.DataFrame({"size": ["micro"] * 2 + ["large"] * 2, "N": [100, 100, 10, 10],
+    ...                    "ai": ["yes", "no", "yes", "yes"]})
+    >>> d = sw.Design(df, strata="size", fpc="N")
+    >>> sw.total(d, "ai").to_frame()[["level", "estimate"]].values.tolist()
+    [['no', 50.0], ['yes', 60.0]]
+    """
+    return _estimate("total", design, variable, by=by, subset=subset, level=None,
+                     method="wald", confidence_level=confidence_level, df=df, na=na)
+
+
+for _f in (proportion, mean, total):
+    _f.__doc__ = _f.__doc__.replace("{common}", _COMMON_DOC)
