@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from . import datasets, errors
 from .errors import SurveyWeightsError, SurveyWeightsWarning
+from .comparison import ChisqTest, Difference, chisq_test, difference
 from .design import Design
+from .estimation import Estimates, mean, proportion, total
 from .frame import PopulationFrame, ResponseAccounting, parse_count, response_accounting
 from .recombine import Recombination, RecombinationTable, recombine
 from .screening import ScreeningResult, screen_responses
@@ -26,7 +28,10 @@ from .weighting import PostStratification, kish_summary, poststratify
 __version__ = "0.1.0"
 
 __all__ = [
+    "ChisqTest",
     "Design",
+    "Difference",
+    "Estimates",
     "PopulationFrame",
     "PostStratification",
     "Recombination",
@@ -36,12 +41,17 @@ __all__ = [
     "SurveyWeightsError",
     "SurveyWeightsWarning",
     "__version__",
+    "chisq_test",
     "datasets",
+    "difference",
     "errors",
     "kish_summary",
+    "mean",
     "parse_count",
     "poststratify",
+    "proportion",
     "recombine",
     "response_accounting",
     "screen_responses",
+    "total",
 ]

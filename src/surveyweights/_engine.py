@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Linearization", "stratified_variance", "domain_df"]
+__all__ = ["Linearization", "stratified_variance", "stratified_covariance", "domain_df"]
 
 
 @dataclass(frozen=True)
@@ -128,14 +128,9 @@ def stratified_variance(design, scores: np.ndarray, group: np.ndarray, n_groups:
     # units of the stratum outside the domain have score 0: (0 - zbar)^2 each
     ss += (n_h[:, None] - cnt)[:, :, None] * zbar * zbar
 
-    fpc_factor = 1.0 - f_h
-    full = fpc_factor < 1e-7  # stratum taken completely: no sampling variance
-    multi = n_h > 1
-    scale = np.where(multi, fpc_factor * n_h / np.maximum(n_h - 1, 1), fpc_factor)
-    scale = np.where(full, 0.0, scale)
+    scale, fpc_factor, lonely = _stratum_scale(design)
     contrib = ss * scale[:, None, None]
 
-    lonely = (~multi) & (~full)
     if lonely.any():
         option = design.lonely_psu
         if option in ("remove", "certainty"):
@@ -154,6 +149,56 @@ def stratified_variance(design, scores: np.ndarray, group: np.ndarray, n_groups:
         # "fail" cannot reach here: Design refuses such designs on construction
     variance = contrib.sum(axis=0)
     return Linearization(variance=variance, contributions=contrib, n_h=n_h)
+
+
+def _stratum_scale(design) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-stratum factor (1 - f_h) n_h/(n_h - 1), the fpc factor, and the lonely strata.
+
+    A stratum taken completely (f_h = 1) has factor 0; a single-PSU stratum gets
+    1 - f_h (no n/(n-1)), as R's ``onestrat``.
+    """
+    n_h = design._n_h
+    fpc_factor = 1.0 - design._f_h
+    full = fpc_factor < 1e-7
+    multi = n_h > 1
+    scale = np.where(multi, fpc_factor * n_h / np.maximum(n_h - 1, 1), fpc_factor)
+    scale = np.where(full, 0.0, scale)
+    return scale, fpc_factor, (~multi) & (~full)
+
+
+def stratified_covariance(design, scores: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """The K x K linearization covariance of K estimates of one domain.
+
+    ``scores`` (n x K) are the units' scores, ``inside`` marks the units of the domain
+    (the others score zero but still count in n_h).  Same formula and lonely-PSU
+    rules as :func:`stratified_variance`, whose variances are its diagonal; used
+    where the covariance between estimates is needed (Rao-Scott tests, contrasts).
+    """
+    z = np.asarray(scores, dtype=float)
+    group = np.where(inside, 0, -1)
+    uh, _, uz = _unit_scores(design, z, group, 1)
+    H, K = design.n_strata, z.shape[1]
+    n_h = design._n_h
+    cnt = np.bincount(uh, minlength=H)
+    s1 = np.empty((H, K))
+    for j in range(K):
+        s1[:, j] = np.bincount(uh, weights=uz[:, j], minlength=H)
+    zbar = s1 / n_h[:, None]
+    scale, fpc_factor, lonely = _stratum_scale(design)
+    dev = (uz - zbar[uh]) * np.sqrt(scale[uh])[:, None]
+    cov = dev.T @ dev
+    outside = scale * (n_h - cnt)
+    cov += (zbar * outside[:, None]).T @ zbar
+    if lonely.any():
+        option = design.lonely_psu
+        if option == "adjust":
+            tot = s1[lonely]
+            cov += (tot * fpc_factor[lonely][:, None]).T @ tot
+        elif option == "average":
+            present = cnt > 0
+            n_ok = int((present & ~lonely).sum())
+            cov *= present.sum() / n_ok if n_ok else np.nan
+    return cov
 
 
 def domain_df(design, group: np.ndarray, n_groups: int) -> np.ndarray:

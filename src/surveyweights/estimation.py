@@ -96,7 +96,7 @@ class Estimates:
         meth = self.method if method is None else method
         t = self._table.copy()
         lo, hi = _interval(self.kind, meth, t["estimate"].to_numpy(), t["se"].to_numpy(),
-                           t["df"].to_numpy(), level, t["n"].to_numpy())
+                           t["df"].to_numpy(), level, (t["n"] + t["n_missing"]).to_numpy())
         t["ci_low"], t["ci_high"] = lo, hi
         t["method"] = meth
         t["confidence_level"] = float(level)
@@ -236,7 +236,10 @@ def _one_item(kind, design, it, dom: Domains, code, n_missing, w, method, level,
     lin = stratified_variance(design, scores, code, G)
     var = np.maximum(lin.variance, 0.0)
     se = np.sqrt(var)
-    ddf = np.repeat(domain_df(design, code, G)[:, None], L, axis=1)
+    # df and the beta method's n come from the domain design with its non-respondents
+    # to the item (as R's svyciprop(na.rm=TRUE): they stay sampled units of n_h)
+    ddf = np.repeat(domain_df(design, dom.code, G)[:, None], L, axis=1)
+    n_design = np.bincount(dom.code[dom.code >= 0], minlength=G).astype(float)
     dfs = resolve_df(df, design_df=ddf, satterthwaite=lin.satterthwaite_df)
 
     # design effect against simple random sampling without replacement (R's deff=TRUE)
@@ -256,8 +259,9 @@ def _one_item(kind, design, it, dom: Domains, code, n_missing, w, method, level,
 
     est_f, se_f, df_f = est.ravel(), se.ravel(), dfs.ravel()
     n_f = np.repeat(n_g, L)
+    n_ci = np.repeat(n_design, L)
     if kind == "proportion":
-        lo, hi = _ci.proportion_ci(method, est_f, se_f, df_f, confidence_level=level, n=n_f)
+        lo, hi = _ci.proportion_ci(method, est_f, se_f, df_f, confidence_level=level, n=n_ci)
     else:
         q = stats.t.isf((1 - level) / 2, df_f)
         lo, hi = est_f - q * se_f, est_f + q * se_f

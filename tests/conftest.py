@@ -1,0 +1,95 @@
+"""Designs shared by the R-parity tests, built exactly as the R scripts build them.
+
+R side (tests/fixtures/r_shared/oracle.R and r_extra/make_references.R):
+  desA/desB <- svydesign(ids=~1, strata=~interaction(nace, size), fpc=~N, data=merged)
+  dstrat    <- svydesign(id=~1, strata=~stype, weights=~pw, data=apistrat, fpc=~fpc)
+  dclus1    <- svydesign(id=~dnum, weights=~pw, data=apiclus1, fpc=~fpc)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import surveyweights as sw
+
+FIXTURES = Path(__file__).parent / "fixtures"
+R_SHARED = FIXTURES / "r_shared"
+R_EXTRA = FIXTURES / "r_extra"
+
+NACE = ["10-33", "35-39", "41-43", "45-47", "49-53", "55-56", "58-63", "64-66", "68-75",
+        "77-82;95.1", "86-88"]
+SIZES = ["micro", "small", "medium", "large"]
+LEVELS = {
+    "nace": NACE,
+    "size": SIZES,
+    "adoption": ["adopter", "plans", "no_plans"],
+    "initiative": ["individual_shadow", "individual_approved", "teams", "it", "management"],
+    "phase": ["experiment", "integrate", "scale", "reduce"],
+    "budget": ["down", "same", "up_slightly", "up_strongly"],
+}
+
+
+def business_data(path: Path) -> pd.DataFrame:
+    """dataset A or B merged with the population, with R's factor level orders."""
+    d = pd.read_csv(path, dtype={"nace": str, "size": str}, keep_default_na=True)
+    pop = pd.read_csv(R_SHARED / "population.csv", dtype={"nace": str, "size": str})
+    m = d.merge(pop, on=["nace", "size"], how="left", validate="many_to_one")
+    for col, levels in LEVELS.items():
+        m[col] = pd.Categorical(m[col], categories=levels)
+    m["is_adopter"] = (m["adoption"] == "adopter").astype(int)
+    m["adopter_bool"] = m["adoption"] == "adopter"
+    m["phase_experiment"] = (m["phase"] == "experiment").to_numpy(dtype=bool)
+    return m
+
+
+@pytest.fixture(scope="session")
+def desA() -> sw.Design:
+    return sw.Design(business_data(R_SHARED / "dataset_A.csv"), strata=["nace", "size"], fpc="N")
+
+
+@pytest.fixture(scope="session")
+def desB() -> sw.Design:
+    return sw.Design(business_data(R_EXTRA / "dataset_B.csv"), strata=["nace", "size"], fpc="N")
+
+
+def api_data(name: str) -> pd.DataFrame:
+    d = pd.read_csv(R_SHARED / f"{name}.csv")
+    d["ell_gt_20"] = d["ell"] > 20
+    d["ell_gt_20_num"] = (d["ell"] > 20).astype(float)
+    for col in ("stype", "awards", "sch.wide"):
+        d[col] = pd.Categorical(d[col], categories=sorted(d[col].dropna().unique()))
+    return d
+
+
+@pytest.fixture(scope="session")
+def dstrat() -> sw.Design:
+    return sw.Design(api_data("apistrat"), weights="pw", strata="stype", fpc="fpc")
+
+
+@pytest.fixture(scope="session")
+def dclus1() -> sw.Design:
+    return sw.Design(api_data("apiclus1"), weights="pw", ids="dnum", fpc="fpc")
+
+
+@pytest.fixture(scope="session")
+def lonely_data() -> pd.DataFrame:
+    d = api_data("apistrat")
+    return d[(d["stype"] != "H") | (d["snum"] == 627)].reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def r_extra() -> pd.DataFrame:
+    return pd.read_csv(R_EXTRA / "results_extra.csv", dtype=str, keep_default_na=False)
+
+
+def num(x: str) -> float:
+    """A number from an R results file: '' is not applicable (NaN here)."""
+    if x in ("", "NA", "NaN"):
+        return np.nan
+    if x == "Inf":
+        return np.inf
+    return float(x)
