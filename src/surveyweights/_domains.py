@@ -133,7 +133,7 @@ def domains(data: pd.DataFrame, by: str | Sequence[str] | None, mask: np.ndarray
                     stacklevel=4,
                 )
             levels = [v for v in cats if v in observed]
-            codes = pd.Categorical(s, categories=levels).codes.astype(np.int64)
+            codes = pd.Index(levels, dtype=object).get_indexer(s.astype(object)).astype(np.int64)
         else:
             levels = sorted(pd.unique(s), key=_sort_key)
             codes = pd.Index(levels).get_indexer(s).astype(np.int64)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ._strata import as_columns, check_columns, factorize_keys, show
-from .errors import DesignError, InputError
+from .errors import DesignError, InputError, LonelyPSUError
 from .frame import PopulationFrame
 from .weighting import PostStratification, poststratify
 
@@ -251,9 +251,7 @@ class Design:
 
         # weights -------------------------------------------------------------
         if self.weights is None:
-            if fpc_series is not None and self.ids is None:
-                w = (N_h / n_h)[h].astype(float)
-            elif fpc_series is not None:
+            if fpc_series is not None:
                 w = (N_h / n_h)[h].astype(float)
             else:
                 w = np.ones(n)
@@ -280,11 +278,11 @@ class Design:
                                        name=self.weights if isinstance(self.weights, str) else (ws.name or "weight"))
 
         # lonely PSUs ---------------------------------------------------------
-        lonely = np.flatnonzero(n_h == 1)
+        # a single PSU in a stratum taken completely (f_h = 1) has no sampling variance
+        lonely = np.flatnonzero((n_h == 1) & (np.asarray(f_h) < 1 - 1e-7))
         if len(lonely) and self.lonely_psu == "fail":
             names = ", ".join(repr(labels[k]) for k in lonely[:10])
-            raise_cls = __import__("surveyweights.errors", fromlist=["LonelyPSUError"]).LonelyPSUError
-            raise raise_cls(
+            raise LonelyPSUError(
                 f"{len(lonely)} stratum/strata have a single sampled {'PSU' if self.ids else 'unit'} "
                 f"({names}), so their variance cannot be estimated; choose "
                 f"lonely_psu='remove', 'certainty', 'adjust' or 'average' (as R's "

@@ -12,6 +12,7 @@ tidy table with the fixed columns :data:`COLUMNS` after the ``by`` columns.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,7 @@ from . import ci as _ci
 from ._domains import Domains, apply_na_policy, domains, item, subset_mask
 from ._engine import domain_df, stratified_variance
 from .design import Design
-from .errors import InputError
+from .errors import InputError, SurveyWeightsWarning
 
 __all__ = ["proportion", "mean", "total", "Estimates", "COLUMNS", "DF_CHOICES"]
 
@@ -121,17 +122,48 @@ def _check_level(confidence_level: float) -> float:
     return lv
 
 
+class NoDegreesOfFreedomWarning(SurveyWeightsWarning):
+    """An estimate has zero design degrees of freedom, so its interval is the whole range."""
+
+
 def _interval(kind: str, method: str, est, se, df, level, n):
-    if kind == "proportion":
-        return _ci.proportion_ci(method, est, se, df, confidence_level=level, n=n)
-    if method != "wald":
+    """Confidence limits; an estimate with df <= 0 gets the whole parameter range.
+
+    A domain with as many strata as respondents (one respondent per stratum) has
+    zero design degrees of freedom: no t quantile exists (R returns NaN).  Its
+    interval is then [0, 1] for a proportion and (-inf, inf) otherwise, with a
+    :class:`NoDegreesOfFreedomWarning`.
+    """
+    est = np.asarray(est, dtype=float)
+    se = np.asarray(se, dtype=float)
+    df = np.broadcast_to(np.asarray(df, dtype=float), est.shape)
+    n = np.broadcast_to(np.asarray(n, dtype=float), est.shape)
+    if kind != "proportion" and method != "wald":
         raise InputError(
             f"method={method!r} is not available for a {kind}; {kind} intervals use 'wald' "
             f"(estimate +/- t_df * se)"
         )
     lv = _check_level(level)
-    q = stats.t.isf((1 - lv) / 2, np.asarray(df, dtype=float))
-    return est - q * se, est + q * se
+    ok = df > 0
+    lo = np.full(est.shape, 0.0 if kind == "proportion" else -np.inf)
+    hi = np.full(est.shape, 1.0 if kind == "proportion" else np.inf)
+    if (~ok).any():
+        warnings.warn(
+            f"{int((~ok).sum())} estimate(s) have 0 design degrees of freedom (their domain has "
+            f"one respondent in each stratum it touches), so no t quantile exists and the "
+            f"interval is the whole range; use df='satterthwaite', which counts the "
+            f"strata's own degrees of freedom, or a coarser domain",
+            NoDegreesOfFreedomWarning,
+            stacklevel=4,
+        )
+    if ok.any():
+        if kind == "proportion":
+            lo[ok], hi[ok] = _ci.proportion_ci(method, est[ok], se[ok], df[ok],
+                                               confidence_level=lv, n=n[ok])
+        else:
+            q = stats.t.isf((1 - lv) / 2, df[ok])
+            lo[ok], hi[ok] = est[ok] - q * se[ok], est[ok] + q * se[ok]
+    return lo, hi
 
 
 def resolve_df(df: Any, *, design_df: np.ndarray, satterthwaite) -> np.ndarray:
@@ -260,11 +292,7 @@ def _one_item(kind, design, it, dom: Domains, code, n_missing, w, method, level,
     est_f, se_f, df_f = est.ravel(), se.ravel(), dfs.ravel()
     n_f = np.repeat(n_g, L)
     n_ci = np.repeat(n_design, L)
-    if kind == "proportion":
-        lo, hi = _ci.proportion_ci(method, est_f, se_f, df_f, confidence_level=level, n=n_ci)
-    else:
-        q = stats.t.isf((1 - level) / 2, df_f)
-        lo, hi = est_f - q * se_f, est_f + q * se_f
+    lo, hi = _interval(kind, method, est_f, se_f, df_f, level, n_ci)
     out = pd.DataFrame({c: np.repeat(dom.keys[c].to_numpy(dtype=object), L) for c in dom.by})
     out["variable"] = it.name
     out["level"] = pd.Series(list(it.levels) * G, dtype=object)
