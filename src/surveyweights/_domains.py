@@ -115,41 +115,66 @@ def domains(data: pd.DataFrame, by: str | Sequence[str] | None, mask: np.ndarray
                 f"subset (index {_rows(data.index, miss)}); give these units a domain value or "
                 f"leave them out explicitly with subset="
             )
-    sub = data.loc[mask, list(cols)]
+    all_in = bool(mask.all())
     per_col = []
     for c in cols:
-        s = sub[c]
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            cats = list(s.cat.categories)
-            observed = set(pd.unique(s.dropna()))
-            empty = [v for v in cats if v not in observed]
-            if empty:
-                warnings.warn(
-                    f"categor{'y' if len(empty) == 1 else 'ies'} {', '.join(show(v) for v in empty)} "
-                    f"of by column {c!r} {'has' if len(empty) == 1 else 'have'} no respondents in "
-                    f"the analysed subset; no estimate is given for "
-                    f"{'it' if len(empty) == 1 else 'them'}",
-                    EmptyDomainWarning,
-                    stacklevel=4,
-                )
-            levels = [v for v in cats if v in observed]
-            codes = pd.Index(levels, dtype=object).get_indexer(s.astype(object)).astype(np.int64)
-        else:
-            levels = sorted(pd.unique(s), key=_sort_key)
-            codes = pd.Index(levels).get_indexer(s).astype(np.int64)
-        per_col.append((levels, codes))
-    combined = np.zeros(len(sub), dtype=np.int64)
-    for levels, codes in per_col:
-        combined = combined * len(levels) + codes
-    uniq, inv = np.unique(combined, return_inverse=True)  # sorted = output order
-    keys = {}
-    rest = uniq.copy()
-    for c, (levels, _) in reversed(list(zip(cols, per_col))):
-        keys[c] = [levels[i] for i in (rest % len(levels))]
-        rest = rest // len(levels)
-    code = np.full(n, -1, dtype=np.intp)
-    code[mask] = inv
+        codes_full, categories, natural = _codes(data[c])
+        inside = codes_full if all_in else codes_full[mask]
+        present = np.bincount(inside, minlength=len(categories)) > 0
+        if natural and not present.all():
+            empty = [categories[i] for i in np.flatnonzero(~present)]
+            warnings.warn(
+                f"categor{'y' if len(empty) == 1 else 'ies'} {', '.join(show(v) for v in empty)} "
+                f"of by column {c!r} {'has' if len(empty) == 1 else 'have'} no respondents in "
+                f"the analysed subset; no estimate is given for "
+                f"{'it' if len(empty) == 1 else 'them'}",
+                EmptyDomainWarning,
+                stacklevel=4,
+            )
+        if present.all():
+            per_col.append((list(categories), codes_full))
+            continue
+        remap = np.cumsum(present) - 1
+        levels = [categories[i] for i in np.flatnonzero(present)]
+        per_col.append((levels, remap[codes_full]))
+    if len(per_col) == 1:
+        levels0, combined = per_col[0]
+        code = combined.astype(np.intp, copy=False)
+        keys = {cols[0]: levels0}
+    else:
+        combined = np.zeros(n, dtype=np.int64)
+        sizes = [len(levels) for levels, _ in per_col]
+        for (levels, codes), size in zip(per_col, sizes):
+            combined = combined * size + codes
+        total = int(np.prod(sizes))
+        present = np.bincount(combined if all_in else combined[mask], minlength=total) > 0
+        rank = np.cumsum(present) - 1
+        code = rank[combined].astype(np.intp)
+        rest = np.flatnonzero(present)
+        keys = {}
+        for c, (levels, _), size in reversed(list(zip(cols, per_col, sizes))):
+            keys[c] = [levels[i] for i in (rest % size)]
+            rest = rest // size
+    if not all_in:
+        code = np.where(mask, code, -1)
     return Domains(code, pd.DataFrame({c: keys[c] for c in cols}), cols)
+
+
+def _codes(s: pd.Series) -> tuple[np.ndarray, list[Any], bool]:
+    """Integer codes 0..K-1 of a column's values in output order (-1 for missing).
+
+    Returns the codes, the K values, and whether the values are a categorical's
+    declared categories (which may include some without respondents).
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy().astype(np.intp), list(s.cat.categories), True
+    codes, uniques = pd.factorize(s, sort=False)
+    values = list(uniques)
+    order = sorted(range(len(values)), key=lambda i: _sort_key(values[i]))
+    rank = np.empty(len(values), dtype=np.intp)
+    rank[order] = np.arange(len(values))
+    out = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1) if len(values) else codes
+    return out.astype(np.intp), [values[i] for i in order], False
 
 
 def _sort_key(v: Any) -> tuple:
@@ -170,8 +195,9 @@ class Item:
 
 
 def _is_binary_numeric(s: pd.Series) -> bool:
-    v = pd.unique(s.dropna())
-    return len(v) > 0 and set(np.asarray(v, dtype=float).tolist()) <= {0.0, 1.0}
+    v = s.to_numpy(dtype=float, na_value=np.nan)
+    ok = (v == 0) | (v == 1) | np.isnan(v)
+    return bool(ok.all()) and not bool(np.isnan(v).all())
 
 
 def item(data: pd.DataFrame, name: str, *, kind: str, level: Any = None) -> Item:
@@ -235,10 +261,21 @@ def _levels(s: pd.Series) -> list[Any]:
 
 
 def _indicators(name: str, s: pd.Series, levels: list[Any], missing: np.ndarray) -> Item:
-    vals = np.zeros((len(s), len(levels)))
-    arr = s.to_numpy(dtype=object)
-    for j, lev in enumerate(levels):
-        vals[:, j] = (arr == lev) & ~missing
+    vals = np.zeros((len(s), len(levels)), order="F")  # columns contiguous
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy()
+        cats = list(s.cat.categories)
+        for j, lev in enumerate(levels):
+            vals[:, j] = codes == cats.index(lev)
+    elif pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+        arr = s.to_numpy(dtype=float, na_value=np.nan)
+        for j, lev in enumerate(levels):
+            vals[:, j] = arr == float(lev)
+    else:
+        codes, uniques = pd.factorize(s, sort=False)
+        uniq = list(uniques)
+        for j, lev in enumerate(levels):
+            vals[:, j] = codes == uniq.index(lev) if lev in uniq else False
     return Item(name, vals, list(levels), missing, True)
 
 

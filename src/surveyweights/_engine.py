@@ -38,7 +38,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Linearization", "stratified_variance", "stratified_covariance", "domain_df"]
+__all__ = ["CellIndex", "Linearization", "cell_index", "stratified_variance",
+           "stratified_covariance", "domain_df"]
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,14 @@ class Linearization:
         spread proportionally so that the contributions still sum to ``variance``).
     n_h : ndarray, shape (H,)
         Sampled PSUs per stratum (the whole design, as in R).
+    cells : ndarray, shape (H, G)
+        PSUs (units) of each domain in each stratum; gives the domain df.
     """
 
     variance: np.ndarray
     contributions: np.ndarray
     n_h: np.ndarray
+    cells: np.ndarray
 
     def satterthwaite_df(self) -> np.ndarray:
         """Satterthwaite's effective degrees of freedom for every estimate, shape (G, L).
@@ -74,14 +78,62 @@ class Linearization:
             return np.where(den > 0, num / den, np.nan)
 
 
+@dataclass(frozen=True)
+class CellIndex:
+    """Where each unit of an element design falls among the (stratum x domain) cells.
+
+    Built once per estimate and shared by the estimator (for its weighted sums) and
+    the engine (for the variance), so the cell of every unit is computed once.
+
+    Attributes
+    ----------
+    code : ndarray
+        Cell (stratum * G + domain) of each unit inside a domain.
+    keep : ndarray of bool or None
+        The units inside a domain (None: all units).
+    count : ndarray, shape (H, G)
+        Units per cell.
+    """
+
+    code: np.ndarray
+    keep: np.ndarray | None
+    count: np.ndarray
+
+    def select(self, a: np.ndarray) -> np.ndarray:
+        """The rows of ``a`` that belong to units inside a domain."""
+        return a if self.keep is None else a[self.keep]
+
+
+def cell_index(design, group: np.ndarray, n_groups: int) -> CellIndex:
+    """The :class:`CellIndex` of an element design (units are their own PSUs)."""
+    G, H = int(n_groups), design.n_strata
+    if bool((group >= 0).all()):
+        keep = None
+        if G == 1:
+            code = design._h
+        else:
+            code = np.multiply(design._h, G)
+            code += group
+    else:
+        keep = group >= 0
+        code = design._h[keep] if G == 1 else design._h[keep] * G + group[keep]
+    count = np.bincount(code, minlength=H * G).reshape(H, G)
+    return CellIndex(code, keep, count)
+
+
 def _unit_scores(design, scores: np.ndarray, group: np.ndarray, G: int):
     """Scores summed to (PSU, domain) cells; returns (stratum, group, scores) per cell."""
+    if design._psu is None and G == 1 and bool((group == 0).all()):
+        return design._h, group, scores  # the whole sample: no copies
+    if design._psu is None:
+        if bool((group >= 0).all()):
+            return design._h, group, scores
+        keep = group >= 0
+        return design._h[keep], group[keep], scores[keep]
     keep = group >= 0
     h = design._h[keep]
     g = group[keep]
     z = scores[keep]
-    if design._psu is None:
-        return h, g, z
     psu = design._psu[keep]
     cell, first = np.unique(psu.astype(np.int64) * G + g, return_inverse=True)
     zc = np.empty((len(cell), z.shape[1]))
@@ -92,38 +144,60 @@ def _unit_scores(design, scores: np.ndarray, group: np.ndarray, G: int):
     return hc, (cell % G).astype(np.intp), zc
 
 
-def stratified_variance(design, scores: np.ndarray, group: np.ndarray, n_groups: int) -> Linearization:
+def stratified_variance(
+    design,
+    scores: np.ndarray,
+    group: np.ndarray,
+    n_groups: int,
+    *,
+    index: CellIndex | None = None,
+    cell_sums: np.ndarray | None = None,
+) -> Linearization:
     """Linearization variance of ``n_groups`` x L estimates from domain-sparse scores.
 
     Parameters
     ----------
     design : Design
     scores : ndarray, shape (n,) or (n, L)
-        Each unit's linearized score for the estimate of its own domain.
+        Each unit's linearized score for the estimate of its own domain.  With
+        ``index``, only the rows of the units inside a domain (``index.select(...)``).
     group : ndarray of int, shape (n,)
         The unit's domain in 0..n_groups-1, or -1 for units in no domain (outside a
         subset, or with a missing value under available-case analysis).
     n_groups : int
+    index : CellIndex, optional, keyword-only
+        The cells of an element design, when the caller has them already.
+    cell_sums : ndarray, shape (H * G, L), optional, keyword-only
+        The sum of the scores in each cell, when the caller can compute it from its
+        own weighted sums (it saves one pass over the data).
     """
     z = np.asarray(scores, dtype=float)
     if z.ndim == 1:
         z = z[:, None]
     G, L, H = int(n_groups), z.shape[1], design.n_strata
     n_h = design._n_h
-    f_h = design._f_h
-    uh, ug, uz = _unit_scores(design, z, np.asarray(group), G)
-    code = uh * G + ug
     HG = H * G
-
-    cnt = np.bincount(code, minlength=HG).reshape(H, G)
-    s1 = np.empty((HG, L))
-    for j in range(L):
-        s1[:, j] = np.bincount(code, weights=uz[:, j], minlength=HG)
+    if index is not None and design._psu is None:
+        code, uz, cnt = index.code, z, index.count
+    else:
+        uh, ug, uz = _unit_scores(design, z, np.asarray(group), G)
+        code = uh if G == 1 else uh * G + ug
+        cnt = np.bincount(code, minlength=HG).reshape(H, G)
+        cell_sums = None
+    if cell_sums is None:
+        s1 = np.empty((HG, L))
+        for j in range(L):
+            s1[:, j] = np.bincount(code, weights=uz[:, j], minlength=HG)
+    else:
+        s1 = np.asarray(cell_sums, dtype=float).reshape(HG, L)
     zbar = s1.reshape(H, G, L) / n_h[:, None, None]
-    dev = uz - zbar.reshape(HG, L)[code]
     ss = np.empty((HG, L))
+    zflat = zbar.reshape(HG, L)
     for j in range(L):
-        ss[:, j] = np.bincount(code, weights=dev[:, j] * dev[:, j], minlength=HG)
+        dev = uz[:, j] - np.take(zflat[:, j], code)
+        dev *= dev
+        ss[:, j] = np.bincount(code, weights=dev, minlength=HG)
+    del dev
     ss = ss.reshape(H, G, L)
     # units of the stratum outside the domain have score 0: (0 - zbar)^2 each
     ss += (n_h[:, None] - cnt)[:, :, None] * zbar * zbar
@@ -148,7 +222,7 @@ def stratified_variance(design, scores: np.ndarray, group: np.ndarray, n_groups:
             contrib = contrib * factor[None, :, None]
         # "fail" cannot reach here: Design refuses such designs on construction
     variance = contrib.sum(axis=0)
-    return Linearization(variance=variance, contributions=contrib, n_h=n_h)
+    return Linearization(variance=variance, contributions=contrib, n_h=n_h, cells=cnt)
 
 
 def _stratum_scale(design) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

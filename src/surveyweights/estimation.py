@@ -23,7 +23,7 @@ from scipy import stats
 
 from . import ci as _ci
 from ._domains import Domains, apply_na_policy, domains, item, subset_mask
-from ._engine import domain_df, stratified_variance
+from ._engine import cell_index, domain_df, stratified_variance
 from .design import Design
 from .errors import InputError, SurveyWeightsWarning
 
@@ -240,12 +240,29 @@ def _estimate(
 
 
 def _one_item(kind, design, it, dom: Domains, code, n_missing, w, method, level, df) -> pd.DataFrame:
-    G, L = dom.n_groups, it.values.shape[1]
-    inside = code >= 0
-    cin = code[inside]
-    win = w[inside]
-    y = it.values
-    n_g = np.bincount(cin, minlength=G).astype(float)
+    G, L, H = dom.n_groups, it.values.shape[1], design.n_strata
+    # the (stratum x domain) cell of each unit inside a domain: computed once, shared
+    # by the weighted sums here and the variance engine
+    idx = cell_index(design, code, G) if design._psu is None else None
+    if idx is not None:
+        cin = idx.code
+        win, yin = idx.select(w), idx.select(it.values)
+        Wc = np.bincount(cin, weights=win, minlength=H * G)
+        Tc = np.empty((H * G, L))
+        for j in range(L):
+            Tc[:, j] = np.bincount(cin, weights=win * yin[:, j], minlength=H * G)
+        n_g = idx.count.sum(axis=0).astype(float)
+        W = Wc.reshape(H, G).sum(axis=0)
+        T = Tc.reshape(H, G, L).sum(axis=0)
+        gin = idx.select(code)
+    else:
+        keep = code >= 0
+        gin, win, yin = code[keep], w[keep], it.values[keep]
+        n_g = np.bincount(gin, minlength=G).astype(float)
+        W = np.bincount(gin, weights=win, minlength=G)
+        T = np.empty((G, L))
+        for j in range(L):
+            T[:, j] = np.bincount(gin, weights=win * yin[:, j], minlength=G)
     empty = np.flatnonzero(n_g == 0)
     if len(empty):
         label = _domain_label(dom, empty[0])
@@ -253,34 +270,56 @@ def _one_item(kind, design, it, dom: Domains, code, n_missing, w, method, level,
             f"no respondent{' in domain ' + label if label else ''} has an observed value of "
             f"{it.name!r}, so it cannot be estimated; drop that domain with subset= or impute"
         )
-    W = np.bincount(cin, weights=win, minlength=G)
-    T = np.empty((G, L))
-    for j in range(L):
-        T[:, j] = np.bincount(cin, weights=win * y[inside, j], minlength=G)
+    mu = T / W[:, None]
+    # linearized scores of the units inside a domain: w y for a total, w (y - mu)/W
+    # for a mean; their cell sums follow from the weighted sums above
+    zin = np.empty(yin.shape, order="F")
     if kind == "total":
         est = T
-        scores = w[:, None] * y
+        for j in range(L):
+            np.multiply(yin[:, j], win, out=zin[:, j])
+        sums = Tc if idx is not None else None
     else:
-        est = T / W[:, None]
-        gi = np.where(inside, code, 0)
-        scores = (w / np.where(inside, W[gi], 1.0))[:, None] * (y - est[gi])
-    scores[~inside] = 0.0
-    lin = stratified_variance(design, scores, code, G)
+        est = mu
+        ratio = win / np.take(W, gin)
+        for j in range(L):
+            np.subtract(yin[:, j], np.take(mu[:, j], gin), out=zin[:, j])
+            zin[:, j] *= ratio
+        del ratio
+        if idx is not None:
+            gcell = np.tile(np.arange(G), H)
+            sums = (Tc - mu[gcell] * Wc[:, None]) / W[gcell][:, None]
+        else:
+            sums = None
+    if idx is not None:
+        lin = stratified_variance(design, zin, code, G, index=idx, cell_sums=sums)
+    else:
+        scores = np.zeros_like(it.values)
+        scores[code >= 0] = zin
+        lin = stratified_variance(design, scores, code, G)
+        del scores
+    del zin
     var = np.maximum(lin.variance, 0.0)
     se = np.sqrt(var)
     # df and the beta method's n come from the domain design with its non-respondents
     # to the item (as R's svyciprop(na.rm=TRUE): they stay sampled units of n_h)
-    ddf = np.repeat(domain_df(design, dom.code, G)[:, None], L, axis=1)
-    n_design = np.bincount(dom.code[dom.code >= 0], minlength=G).astype(float)
+    if n_missing.any() or design._psu is not None:
+        ddf_g = domain_df(design, dom.code, G)
+    else:
+        ddf_g = (lin.cells.sum(axis=0) - (lin.cells > 0).sum(axis=0)).astype(float)
+    ddf = np.repeat(ddf_g[:, None], L, axis=1)
+    n_design = n_g + n_missing
     dfs = resolve_df(df, design_df=ddf, satterthwaite=lin.satterthwaite_df)
 
-    # design effect against simple random sampling without replacement (R's deff=TRUE)
-    mu = T / W[:, None]
-    gi = np.where(inside, code, 0)
-    dev2 = np.empty((G, L))
-    for j in range(L):
-        d = (y[:, j] - mu[gi, j]) ** 2 * w
-        dev2[:, j] = np.bincount(cin, weights=d[inside], minlength=G)
+    # design effect against simple random sampling without replacement (R's deff=TRUE):
+    # s^2 = n/(n-1) sum w (y - mu)^2 / W; for an indicator sum w (y - mu)^2 = T (1 - mu)
+    if it.categorical:
+        dev2 = T * (1.0 - mu)
+    else:
+        dev2 = np.empty((G, L))
+        for j in range(L):
+            d = yin[:, j] - np.take(mu[:, j], gin)
+            dev2[:, j] = np.bincount(gin, weights=win * d * d, minlength=G)
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = (n_g / (n_g - 1))[:, None] * dev2 / W[:, None]
         vsrs = s2 * ((W - n_g) / (W * n_g))[:, None]
