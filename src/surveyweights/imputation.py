@@ -99,6 +99,13 @@ class HotDeckResult:
 # ----------------------------------------------------------------------------
 
 
+def _group_order(codes: np.ndarray, n_classes: int) -> np.ndarray:
+    """Stable order that groups equal codes; a radix sort for < 65536 classes."""
+    if n_classes <= np.iinfo(np.uint16).max:
+        return np.argsort(codes.astype(np.uint16), kind="stable")
+    return np.argsort(codes, kind="stable")
+
+
 class _Level:
     """One class definition (a list of columns), factorised once."""
 
@@ -113,6 +120,7 @@ class _Level:
             self._radix: list[int] = []
             self._decode = None
             self._perm: np.ndarray | None = np.arange(n, dtype=np.intp)
+            self._sorted_codes: np.ndarray | None = self.codes
             return
         codes = np.zeros(n, dtype=np.int64)
         uniques = []
@@ -136,16 +144,19 @@ class _Level:
             self.n_classes = len(kept)
             self._decode = kept
         self._perm = None
+        self._sorted_codes = None
 
     def perm(self) -> np.ndarray:
         """Row positions grouped by class (stable, so file order within class)."""
         if self._perm is None:
-            if self.n_classes <= np.iinfo(np.uint16).max:
-                # a stable sort of 16-bit keys is a radix sort in numpy: O(n)
-                self._perm = np.argsort(self.codes.astype(np.uint16), kind="stable")
-            else:
-                self._perm = np.argsort(self.codes, kind="stable")
+            self._perm = _group_order(self.codes, self.n_classes)
         return self._perm
+
+    def sorted_codes(self) -> np.ndarray:
+        """Class codes in the order of :meth:`perm` (non-decreasing)."""
+        if self._sorted_codes is None:
+            self._sorted_codes = self.codes[self.perm()]
+        return self._sorted_codes
 
     def name(self) -> str:
         return " x ".join(self.columns) if self.columns else "(everyone)"
@@ -189,14 +200,19 @@ def _draw(
     if recipients.size == 0:
         return out
     perm = level.perm()
-    ds = perm[pool[perm]]  # donor rows, grouped by class
-    if weights is not None:
-        ds = ds[weights[ds] > 0]
-    if capacity is not None:
-        ds = ds[capacity[ds] > 0]
+    keep = pool[perm]
+    ds = perm[keep]  # donor rows, grouped by class
+    gd = level.sorted_codes()[keep]
+    if weights is not None or capacity is not None:
+        keep = np.ones(ds.size, dtype=bool)
+        if weights is not None:
+            keep &= weights[ds] > 0
+        if capacity is not None:
+            keep &= capacity[ds] > 0
+        ds = ds[keep]
+        gd = gd[keep]
     if ds.size == 0:
         return out
-    gd = level.codes[ds]
     n_classes = level.n_classes
     counts = np.bincount(gd, minlength=n_classes)
     starts = np.cumsum(counts) - counts
@@ -236,12 +252,14 @@ def _draw(
         # Efraimidis & Spirakis (2006): the k smallest Exp(1)/w form a
         # successive-sampling (weighted without replacement) sample
         key = rng.exponential(size=slots.size) / weights[slots]
-    order = np.lexsort((key, gs))
+    order = np.argsort(key)  # random order, then grouped by class (stable)
+    order = order[_group_order(gs[order], n_classes)]
     slots = slots[order]
     slot_counts = np.bincount(gs, minlength=n_classes)
     slot_starts = np.cumsum(slot_counts) - slot_counts
     # recipients in random order within class; the first ones get the slots
-    rorder = np.lexsort((rng.random(gr.size), gr))
+    rorder = rng.permutation(gr.size)
+    rorder = rorder[_group_order(gr[rorder], n_classes)]
     g_sorted = gr[rorder]
     rec_starts = np.cumsum(n_rec) - n_rec
     rank = np.arange(gr.size) - rec_starts[g_sorted]
@@ -657,8 +675,8 @@ def hot_deck(
         neg = np.flatnonzero(w_arr < 0)
         if neg.size:
             raise InputError(
-                f"weights have {neg.size} negative value(s) (e.g. {w_arr[neg[0]]!r} "
-                f"at row {data.index[neg[0]]!r}); donor weights must be >= 0"
+                f"weights have {neg.size} negative value(s) (e.g. {float(w_arr[neg[0]])!r} "
+                f"at row {_labels(data.index, neg[:1])}); donor weights must be >= 0"
             )
     elif weights is not None:
         raise InputError(
@@ -706,8 +724,9 @@ def hot_deck(
         raise InputError(f"bootstrap={bootstrap!r} must be True or False")
     gen = _make_rng(rng)
 
+    na_start = {c: data[c].isna().to_numpy() for c in items}
     for c in items:
-        if not data[c].notna().any():
+        if na_start[c].all():
             raise ImputationError(
                 f"item {c!r} has no observed value in any of the {len(data)} rows, so "
                 "there is no donor; remove it from columns (or check the column name)"
@@ -737,11 +756,16 @@ def hot_deck(
         na_pre = np.empty((k, n), dtype=bool)
         for j, item in enumerate(unit):
             elig_pre[j] = _eligibility(elig_specs.get(item), out, item)
-            na_pre[j] = out[item].isna().to_numpy()
-        recip_mask = (elig_pre & na_pre).any(axis=0)
-        ineligible_value = (~elig_pre & ~na_pre).any(axis=0)
-        donor_base = ~recip_mask & ~ineligible_value
-        recips = np.flatnonzero(recip_mask)
+            # an item's column only changes when its own unit is imputed
+            na_pre[j] = na_start[item]
+        if k == 1:
+            recips = np.flatnonzero(elig_pre[0] & na_pre[0])
+            donor_base = None  # the pool below is eligible & observed
+        else:
+            recip_mask = (elig_pre & na_pre).any(axis=0)
+            ineligible_value = (~elig_pre & ~na_pre).any(axis=0)
+            donor_base = ~recip_mask & ~ineligible_value
+            recips = np.flatnonzero(recip_mask)
         # required set per recipient as a bit pattern over the block items
         required = elig_pre[:, recips] | ~na_pre[:, recips]
         bits = (required * (1 << np.arange(k))[:, None]).sum(axis=0)
@@ -751,9 +775,11 @@ def hot_deck(
 
         for pattern in np.unique(bits):
             need = [j for j in range(k) if pattern >> j & 1]
-            pool = donor_base.copy()
-            for j in need:
+            pool = elig_pre[need[0]] & ~na_pre[need[0]]
+            for j in need[1:]:
                 pool &= elig_pre[j] & ~na_pre[j]
+            if donor_base is not None:
+                pool &= donor_base
             todo = np.flatnonzero(bits == pattern)
             for lev in range(n_levels):
                 if todo.size == 0:
@@ -795,7 +821,7 @@ def hot_deck(
             rec_rows = recips[take]
             don_rows = donor_row[take]
             col = out[item]
-            donor_missing = col.isna().to_numpy()[don_rows]
+            donor_missing = na_now[don_rows]
             if donor_missing.any():
                 bad = rec_rows[donor_missing]
                 raise ImputationError(
@@ -916,7 +942,10 @@ def _no_donor_error(
     n_pool = np.bincount(level.codes[pool], minlength=level.n_classes)
     parts = []
     for code, c in list(zip(uniq, cnt))[:_MAX_LISTED]:
-        parts.append(f"({level.label(int(code))}): {int(c)} recipient(s), {int(n_pool[code])} donor(s)")
+        parts.append(
+            f"({level.label(int(code))}): {int(c)} recipient(s) left without donor, "
+            f"{int(n_pool[code])} donor(s) in the class"
+        )
     more = f" and {uniq.size - _MAX_LISTED} more class(es)" if uniq.size > _MAX_LISTED else ""
     what = f"item {unit[0]!r}" if len(unit) == 1 else f"block {list(unit)}"
     need_txt = (
@@ -940,10 +969,10 @@ def _no_donor_error(
         where = f"even at the last fallback level [{level.name()}]"
         fix = f"add a coarser fallback level (e.g. [] for everyone) or {fix}"
     else:
-        coarser = by_cols[1:] if len(by_cols) > 1 else []
+        example = f"[{by_cols[1:]!r}, []]" if len(by_cols) > 1 else "[[]]"
         where = "in its imputation class"
         fix = (
-            f"pass coarser classes to use instead, e.g. fallback=[{coarser!r}, []], "
+            f"pass coarser classes to use instead, e.g. fallback={example}, "
             f"or {fix}; hot deck never imputes from outside the class unless asked"
         )
     return ImputationError(
