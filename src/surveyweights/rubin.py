@@ -277,7 +277,7 @@ def combine_rubin(
     if (S < 0).any():
         i, r = np.argwhere(S < 0)[0]
         raise InputError(
-            f"results[{i}] has a negative se {S[i, r]!r} in row {r}; an SE must be >= 0"
+            f"results[{i}] has a negative se {float(S[i, r])!r} in row {r}; an SE must be >= 0"
         )
 
     if df_complete is not None:
