@@ -192,7 +192,8 @@ def _draw(
 ) -> np.ndarray:
     """Draw one donor row for each recipient row from its class at ``level``.
 
-    ``pool`` is a boolean mask of the rows allowed to donate. Returns the donor
+    ``pool`` is a boolean mask of the rows allowed to donate (with ``weights``,
+    only rows of positive weight). Returns the donor
     row position for each recipient, or -1 where the class has no donor (or,
     with ``capacity``, no donor use left). Updates ``capacity`` in place.
     """
@@ -203,12 +204,8 @@ def _draw(
     keep = pool[perm]
     ds = perm[keep]  # donor rows, grouped by class
     gd = level.sorted_codes()[keep]
-    if weights is not None or capacity is not None:
-        keep = np.ones(ds.size, dtype=bool)
-        if weights is not None:
-            keep &= weights[ds] > 0
-        if capacity is not None:
-            keep &= capacity[ds] > 0
+    if capacity is not None:
+        keep = capacity[ds] > 0
         ds = ds[keep]
         gd = gd[keep]
     if ds.size == 0:
@@ -235,7 +232,9 @@ def _draw(
             lo = np.where(starts > 0, cw[np.maximum(starts - 1, 0)], 0.0)
             hi = cw[np.maximum(end, 0)] if cw.size else np.zeros(n_classes)
             target = lo[g] + rng.random(g.size) * (hi[g] - lo[g])
-            pos = np.searchsorted(cw, target, side="right")
+            order = np.argsort(target)  # sorted needles make searchsorted cache-friendly
+            pos = np.empty(target.size, dtype=np.intp)
+            pos[order] = np.searchsorted(cw, target[order], side="right")
             pos = np.clip(pos, starts[g], end[g])
         out[has] = ds[pos]
         return out
@@ -744,6 +743,7 @@ def hot_deck(
         return levels[k]  # type: ignore[return-value]
 
     n_levels = len(level_defs)
+    w_positive = w_arr > 0 if w_arr is not None else None
     flags: dict[str, np.ndarray] = {}
     report_rows: dict[str, dict[str, Any]] = {}
     donor_parts: list[tuple[np.ndarray, str, np.ndarray, np.ndarray]] = []
@@ -780,6 +780,7 @@ def hot_deck(
                 pool &= elig_pre[j] & ~na_pre[j]
             if donor_base is not None:
                 pool &= donor_base
+            draw_pool = pool & w_positive if w_positive is not None else pool
             todo = np.flatnonzero(bits == pattern)
             for lev in range(n_levels):
                 if todo.size == 0:
@@ -787,7 +788,7 @@ def hot_deck(
                 level = get_level(lev)
                 got = _draw(
                     level,
-                    pool,
+                    draw_pool,
                     recips[todo],
                     gen,
                     weights=w_arr,
