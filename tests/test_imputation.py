@@ -956,3 +956,19 @@ def test_mi_estimate_rejects_non_frame_results():
         mi.estimate(lambda d: float(d["y"].mean()))
     with pytest.raises(InputError, match=r"design=3 is not callable"):
         mi.estimate(weighted_mean, "y", design=3)
+
+
+def test_error_remaining_argument_checks():
+    df = small_frame()
+    with pytest.raises(InputError, match=r"by contains 3 \(int\), but column names must be strings"):
+        hot_deck(df, ["y"], by=["g", 3], rng=0)
+    with pytest.raises(InputError, match=r"eligible\['y'\] is a DataFrame; pass one boolean Series"):
+        hot_deck(df, ["y"], by="g", rng=0, eligible={"y": df[["y"]].notna()})
+    with pytest.raises(InputError, match=r"return_donors='yes' must be True or False"):
+        hot_deck(df, ["y"], by="g", rng=0, return_donors="yes")
+    with pytest.raises(InputError, match=r"bootstrap=1 must be True or False"):
+        hot_deck(df, ["y"], by="g", rng=0, bootstrap=1)
+    with pytest.raises(InputError, match=r"weights are not numeric; pass a numeric column"):
+        hot_deck(df.assign(w="heavy"), ["y"], by="g", rng=0, donors="weighted", weights="w")
+    with pytest.raises(InputError, match=r"block \['y', 'y'\] lists an item twice"):
+        hot_deck(df, ["y"], by="g", rng=0, blocks=[["y", "y"]])

@@ -307,3 +307,10 @@ def test_multiple_imputation_estimate_and_to_frame():
         mi.estimate(lambda d: None)
     with pytest.raises(AttributeError):
         mi.bootstrap = False  # frozen
+
+
+def test_error_non_numeric_statistic():
+    fs = frames()
+    fs[1]["se"] = ["big", "small"]
+    with pytest.raises(InputError, match=r"column 'se' is not numeric in every frame"):
+        combine_rubin(fs)
