@@ -972,3 +972,48 @@ def test_error_remaining_argument_checks():
         hot_deck(df.assign(w="heavy"), ["y"], by="g", rng=0, donors="weighted", weights="w")
     with pytest.raises(InputError, match=r"block \['y', 'y'\] lists an item twice"):
         hot_deck(df, ["y"], by="g", rng=0, blocks=[["y", "y"]])
+
+
+@pytest.mark.parametrize(
+    ("kw", "probs"),
+    [
+        ({}, [1 / 3, 1 / 3, 1 / 3]),
+        ({"donors": "without_replacement"}, [1 / 3, 1 / 3, 1 / 3]),
+        ({"max_uses": 2}, [1 / 3, 1 / 3, 1 / 3]),
+        ({"bootstrap": True}, [1 / 3, 1 / 3, 1 / 3]),
+        ({"donors": "weighted"}, [1 / 6, 2 / 6, 3 / 6]),
+        ({"donors": "weighted", "max_uses": 1}, [1 / 6, 2 / 6, 3 / 6]),
+        ({"donors": "weighted", "bootstrap": True}, None),
+    ],
+)
+def test_donor_selection_probabilities(kw, probs):
+    """3000 classes of 3 donors (weights 1, 2, 3) and 1 recipient: chi-square test.
+
+    For the first draw, each rule has a known donor distribution: uniform, or
+    w_i / sum(w) for weighted draws (also the first step of Efraimidis-Spirakis
+    successive sampling). Weighted ABB: E[w_i* / sum w*] over the uniform
+    resample, computed exactly by enumerating the 27 resamples.
+    """
+    n_cls = 3000
+    df = pd.DataFrame(
+        {
+            "g": np.repeat(np.arange(n_cls), 4),
+            "slot": np.tile([0.0, 1.0, 2.0, np.nan], n_cls),
+            "w": np.tile([1.0, 2.0, 3.0, 1.0], n_cls),
+        }
+    )
+    if probs is None:
+        w = np.array([1.0, 2.0, 3.0])
+        p = np.zeros(3)
+        for a in range(3):
+            for b in range(3):
+                for c in range(3):
+                    pick = np.array([a, b, c])
+                    p += np.bincount(pick, weights=w[pick], minlength=3) / w[pick].sum() / 27
+        probs = list(p)
+    if kw.get("donors") == "weighted":
+        kw = {**kw, "weights": "w"}
+    res = hot_deck(df, ["slot"], by="g", rng=99, **kw)
+    got = res.data["slot"].to_numpy()[3::4].astype(int)
+    counts = np.bincount(got, minlength=3)
+    assert stats.chisquare(counts, n_cls * np.array(probs)).pvalue > 1e-3
