@@ -22,7 +22,7 @@ from surveyweights.imputation import (
 )
 from surveyweights.rubin import MultipleImputation, combine_rubin
 
-FIXTURES = Path(__file__).parent / "fixtures" / "hotdeck"
+FIXTURES = Path(__file__).parent / "fixtures" / "r_extra"  # dataset_B.csv: see its README
 NONINDIVIDUAL = ["teams", "it", "management"]
 
 

@@ -154,12 +154,14 @@ def test_no_within_variance():
 
 def test_keys_inferred_and_n_averaged():
     fs = [
-        pd.DataFrame({"size": ["s", "l"], "method": "mean", "estimate": [1.0 + m, 2.0],
-                      "se": [0.1, 0.2], "n": [10 + m, 20], "ci_low": 0.0, "ci_high": 9.0})
+        pd.DataFrame({"size": ["s", "l"], "variable": "y", "method": "logit",
+                      "estimate": [1.0 + m, 2.0], "se": [0.1, 0.2], "n": [10 + m, 20],
+                      "ci_low": 0.0, "ci_high": 9.0})
         for m in range(3)
     ]
     out = combine_rubin(fs)
-    assert list(out.columns[:2]) == ["size", "method"]
+    # the CI method is a statistic of an estimate table, not a key
+    assert list(out.columns[:3]) == ["size", "variable", "estimate"]
     assert out["n"].tolist() == [11.0, 20.0]
     assert out["estimate"].tolist() == [2.0, 2.0]
     assert "ci_low" in out and out.loc[0, "ci_low"] != 0.0  # recomputed, not averaged

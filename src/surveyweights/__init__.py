@@ -16,12 +16,14 @@ Quick start
 from __future__ import annotations
 
 from . import datasets, errors
-from .errors import SurveyWeightsError, SurveyWeightsWarning
 from .comparison import ChisqTest, Difference, chisq_test, difference
 from .design import Design
+from .errors import SurveyWeightsError, SurveyWeightsWarning
 from .estimation import Estimates, mean, proportion, total
 from .frame import PopulationFrame, ResponseAccounting, parse_count, response_accounting
+from .imputation import HotDeckResult, hot_deck, multiply_impute
 from .recombine import Recombination, RecombinationTable, recombine
+from .rubin import MultipleImputation, combine_rubin
 from .screening import ScreeningResult, screen_responses
 from .weighting import PostStratification, kish_summary, poststratify
 
@@ -32,6 +34,8 @@ __all__ = [
     "Design",
     "Difference",
     "Estimates",
+    "HotDeckResult",
+    "MultipleImputation",
     "PopulationFrame",
     "PostStratification",
     "Recombination",
@@ -42,11 +46,14 @@ __all__ = [
     "SurveyWeightsWarning",
     "__version__",
     "chisq_test",
+    "combine_rubin",
     "datasets",
     "difference",
     "errors",
+    "hot_deck",
     "kish_summary",
     "mean",
+    "multiply_impute",
     "parse_count",
     "poststratify",
     "proportion",

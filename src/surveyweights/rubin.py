@@ -25,7 +25,13 @@ __all__ = ["MultipleImputation", "STAT_COLUMNS", "barnard_rubin_df", "combine_ru
 
 #: Columns of an estimate frame that are statistics, not keys. Every other
 #: column is a key when ``keys=None``.
-STAT_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "df", "n", "var", "cv", "deff")
+STAT_COLUMNS = (
+    # the statistics of surveyweights' estimate tables (estimation.COLUMNS) ...
+    "estimate", "se", "ci_low", "ci_high", "df", "n", "method", "confidence_level",
+    "deff", "n_eff", "n_missing",
+    # ... and of other common estimate frames
+    "var", "cv",
+)
 
 _OUT_COLUMNS = (
     "estimate",
