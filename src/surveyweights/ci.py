@@ -48,6 +48,7 @@ __all__ = [
     "CI_METHODS",
     "LIKELIHOOD_PROFILES",
     "DegenerateIntervalWarning",
+    "LikelihoodProfileWarning",
     "proportion_ci",
     "ci_logit",
     "ci_likelihood",
@@ -71,6 +72,19 @@ _NEEDS_N = frozenset({"likelihood", "beta", "wilson"})
 # R's MASSprofile_glm defaults used by confint.svyglm(method = "likelihood").
 _R_PROFILE_MAXSTEPS = 10
 _R_PROFILE_DEL_DIVISOR = 5.0
+# R's recipe is kept where its limit puts the profile statistic within this
+# relative distance of the cutoff (its error is below 1e-3 in every R fixture).
+_R_RECIPE_TOLERANCE = 0.01
+
+
+class LikelihoodProfileWarning(SurveyWeightsWarning):
+    """``likelihood`` used the exact profile root where R's recipe breaks down.
+
+    R's ``svyciprop(method = "likelihood")`` inverts a spline through a coarse
+    grid of the profile; for a huge design effect or a tiny n*p it returns NA
+    or a limit far from the profile-likelihood root.  There we return the exact
+    root, so the value differs from R's.
+    """
 
 
 class DegenerateIntervalWarning(SurveyWeightsWarning):
@@ -105,8 +119,8 @@ def _as_float_array(name: str, value: ArrayLike) -> np.ndarray:
     return arr
 
 
-def _first_bad(arr: np.ndarray, bad: np.ndarray) -> Any:
-    return arr[bad].flat[0] if arr.ndim else arr.item()
+def _first_bad(arr: np.ndarray, bad: np.ndarray) -> float:
+    return float(arr[bad].flat[0]) if arr.ndim else float(arr)
 
 
 def _prepare(
@@ -210,9 +224,16 @@ def _caller_stacklevel() -> int:
     return level
 
 
-def _finish(low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    low = np.clip(np.asarray(low, dtype=float), 0.0, 1.0)
-    high = np.clip(np.asarray(high, dtype=float), 0.0, 1.0)
+def _finish(
+    p: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Limits as arrays, inside [0, 1] and around p.
+
+    The methods' limits bracket p mathematically; ``min``/``max`` with p only
+    absorbs rounding of the back-transforms (e.g. ``sin(asin(sqrt(p)))^2``).
+    """
+    low = np.asarray(np.clip(np.minimum(low, p), 0.0, 1.0), dtype=float)
+    high = np.asarray(np.clip(np.maximum(high, p), 0.0, 1.0), dtype=float)
     return low, high
 
 
@@ -270,7 +291,7 @@ def ci_mean(
     t = _t_quantile(lv_, df_)
     low, high = p_ - t * se_, p_ + t * se_
     _warn_degenerate("mean", p_, ((p_ == 0) | (p_ == 1)) & (se_ == 0))
-    return _finish(low, high)
+    return _finish(p_, low, high)
 
 
 def ci_asin(
@@ -320,10 +341,10 @@ def ci_asin(
     theta = np.arcsin(np.sqrt(p_))
     low = np.sin(np.clip(theta - h, 0.0, np.pi / 2)) ** 2
     high = np.sin(np.clip(theta + h, 0.0, np.pi / 2)) ** 2
-    low = np.where(edge, p_, low)
-    high = np.where(edge, p_, high)
+    low = np.where(edge | (h == 0), p_, low)
+    high = np.where(edge | (h == 0), p_, high)
     _warn_degenerate("asin", p_, edge)
-    return _finish(low, high)
+    return _finish(p_, low, high)
 
 
 def ci_xlogit(
@@ -416,10 +437,10 @@ def _logit_wald(
     inner = np.where(edge, 0.5, p_)
     b0 = special.logit(inner)
     h = t * se_ / (inner * (1.0 - inner))
-    low = np.where(edge, p_, special.expit(b0 - h))
-    high = np.where(edge, p_, special.expit(b0 + h))
+    low = np.where(edge | (h == 0), p_, special.expit(b0 - h))
+    high = np.where(edge | (h == 0), p_, special.expit(b0 + h))
     _warn_degenerate(method, p_, edge)
-    return _finish(low, high)
+    return _finish(p_, low, high)
 
 
 # --------------------------------------------------------------------------
@@ -519,7 +540,7 @@ def ci_beta(
     high = np.where(p_ == 1, 1.0, high)
     low = np.where(exact_zero_var, p_, low)
     high = np.where(exact_zero_var, p_, high)
-    return _finish(low, high)
+    return _finish(p_, low, high)
 
 
 def ci_wilson(
@@ -585,7 +606,7 @@ def ci_wilson(
     --------
     >>> low, high = ci_wilson(0.0, 0.0, np.inf, n=100)
     >>> print(f"{low:.6f} {high:.6f}")
-    0.000000 0.036994
+    0.000000 0.036993
     """
     p_, se_, df_, lv_, n_ = _prepare(p, se, df, confidence_level, n, method="wilson", need_n=True)
     t = _t_quantile(lv_, df_)
@@ -593,11 +614,14 @@ def ci_wilson(
     edge = (p_ == 0) | (p_ == 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         k = np.where(edge, t * t / n_, t * t * se_ * se_ / np.where(edge, 1.0, p_ * q_))
-    centre = (p_ + k / 2.0) / (1.0 + k)
+    # centre -/+ half, written without cancellation: (centre - half) equals
+    # p^2 / ((1 + k)(centre + half)), and symmetrically for the upper limit.
     half = np.sqrt(k * p_ * q_ + k * k / 4.0) / (1.0 + k)
-    low = np.where(p_ == 0, 0.0, centre - half)
-    high = np.where(p_ == 1, 1.0, centre + half)
-    return _finish(low, high)
+    centre_lo = (p_ + k / 2.0) / (1.0 + k)
+    centre_hi = (q_ + k / 2.0) / (1.0 + k)
+    low = p_ * p_ / ((1.0 + k) * (centre_lo + half))
+    high = 1.0 - q_ * q_ / ((1.0 + k) * (centre_hi + half))
+    return _finish(p_, low, high)
 
 
 # --------------------------------------------------------------------------
@@ -645,8 +669,8 @@ def ci_likelihood(
         design effect with the working weights of its second-to-last IRLS
         iterate, which carries the IRLS convergence error (it moved R's
         limits by up to 7e-6 relative in our fixtures); with ``irls_start`` we
-        replay those iterations and match R to 1e-8.  Without it we use the converged value.  Only for
-        ``profile="spline"``.
+        replay those iterations and match R to 1e-8.  Without it we use the
+        converged value.  Only for ``profile="spline"``.
     profile : {"spline", "exact"}, default "spline"
         ``"spline"`` reproduces R's numerical recipe (profile on a grid,
         spline, linear inverse interpolation); ``"exact"`` solves the
@@ -693,9 +717,16 @@ def ci_likelihood(
     is ``1 / (W mu' (1 - mu'))`` at the IRLS iterate ``mu'`` before the last,
     so its lambda is ``W se^2 mu'(1-mu') / (p(1-p))^2``; ``irls_start`` lets us
     replay the Newton steps ``b <- b + (p - mu)/(mu(1-mu))`` and R's stopping
-    rule (relative deviance change < 1e-8) to find ``mu'``.  Where R's table
-    does not reach the cutoff (R returns NA; possible for a tiny design
-    effect at a high level) we use the exact root for that limit.
+    rule (relative deviance change < 1e-8) to find ``mu'``.
+
+    We keep R's limit only where the recipe works: the limit lies on the
+    right side of p and its profile statistic ``|z|`` is within 1% of the
+    cutoff (R's own error is below 1e-3 in every R fixture).  Elsewhere R
+    returns NA (the table does not reach the cutoff: tiny design effect at a
+    high level) or a limit that can be off by orders of magnitude (a coarse
+    grid for a huge design effect or a tiny n*p); there we return the exact
+    root and issue a ``LikelihoodProfileWarning``.  This rule also keeps the
+    interval nested across confidence levels that differ by 0.01 or more.
 
     At p = 0 or 1 R stops with "profiling has found a better solution"; the
     scaled deviance has zero width there, so we return the degenerate
@@ -749,15 +780,25 @@ def ci_likelihood(
     low = np.array(p_, dtype=float, copy=True)
     high = np.array(p_, dtype=float, copy=True)
     t = _t_quantile(lv_, df_)
+    replaced = np.zeros(p_.shape, dtype=bool)
     for idx in np.ndindex(p_.shape):
         if edge[idx] or se_[idx] == 0:
             continue
-        low[idx], high[idx] = _likelihood_one(
+        low[idx], high[idx], replaced[idx] = _likelihood_one(
             float(p_[idx]), float(se_[idx]), float(t[idx]), float(n_[idx]),
             float(rows_[idx]), float(start_[idx]), profile
         )
     _warn_degenerate("likelihood", p_, edge)
-    return _finish(low, high)
+    if replaced.any():
+        warnings.warn(
+            f"R's grid-and-spline recipe for the likelihood interval breaks down for "
+            f"{int(replaced.sum())} estimate(s) (R returns NA or a limit far from the "
+            "profile-likelihood root there: huge design effect or tiny n*p); returned "
+            "the exact profile-likelihood limit instead",
+            LikelihoodProfileWarning,
+            stacklevel=_caller_stacklevel(),
+        )
+    return _finish(p_, low, high)
 
 
 def likelihood_irls_start(y: ArrayLike, weights: ArrayLike) -> float:
@@ -798,8 +839,11 @@ def likelihood_irls_start(y: ArrayLike, weights: ArrayLike) -> float:
 
     Examples
     --------
+    R: ``coef(glm(y ~ 1, quasibinomial, control = glm.control(maxit = 1)))``
+    with ``y = c(1, 0, 0, 1, 0)`` is -0.486389124400288.
+
     >>> round(likelihood_irls_start([1, 0, 0, 1, 0], [1, 1, 1, 1, 1]), 12)
-    -0.439444915467
+    -0.4863891244
     """
     y_ = _finite_array("y", y).ravel()
     w_ = _finite_array("weights", weights).ravel()
@@ -892,48 +936,59 @@ def _softplus(x: float) -> float:
 
 def _likelihood_one(
     p: float, se: float, t: float, n: float, n_rows: float, b1: float, profile: str
-) -> tuple[float, float]:
+) -> tuple[float, float, bool]:
+    """One interval; the flag says R's recipe was replaced by the exact root."""
     q = 1.0 - p
     b0 = float(special.logit(p))
     phi = n / (n - 1.0)
-    # KL(p, mu) at the interval ends
-    target = t * t * se * se * phi / (2.0 * p * q)
-    if profile == "exact":
-        d_lo, d_hi = _likelihood_exact(p, target)
-        return float(special.expit(b0 + d_lo)), float(special.expit(b0 + d_hi))
-    sb = se / (p * q)  # design-based SE of the intercept
     lam = n_rows * se * se / (p * q)  # design effect of the intercept
     if np.isfinite(b1):  # R's model-based variance at its penultimate IRLS mean
         mu_prev = _r_irls_previous_mu(p, b1, n_rows)
         lam *= mu_prev * (1.0 - mu_prev) / (p * q)
-    cutoff = t * np.sqrt(lam)
+    cutoff = t * math.sqrt(lam)
+    # KL(p, mu) at the interval ends: 2 W KL / phi = cutoff^2
+    target = cutoff * cutoff * phi / (2.0 * n_rows)
+    if profile == "exact":
+        d_lo, d_hi = _likelihood_exact(p, target)
+        return float(special.expit(b0 + d_lo)), float(special.expit(b0 + d_hi)), False
+    sb = se / (p * q)  # design-based SE of the intercept
     alpha = stats.norm.cdf(-cutoff) / 2.0
     # zmax = sqrt(F^{-1}_{1, n_rows-1}(1 - alpha)) = t^{-1}_{n_rows-1}(1 - alpha/2); the t
     # form is used because scipy's F quantile loses digits far in the tail.
     zmax = float(stats.t.isf(alpha / 2.0, n_rows - 1.0)) if alpha > 0 else np.inf
     step = zmax / _R_PROFILE_DEL_DIVISOR * sb
     limits = [np.nan, np.nan]  # on the logit scale, NaN where R gives NA
-    if np.isfinite(step) and step > 0 and np.isfinite(cutoff):
-        bs, zs = [b0], [0.0]
-        for sgn in (-1.0, 1.0):
-            z, k = 0.0, 0
-            while (k := k + 1) < _R_PROFILE_MAXSTEPS and abs(z) < zmax:
-                d = sgn * k * step
-                z = sgn * float(np.sqrt(2.0 * n_rows * _kl_logit(p, d) / phi))
-                bs.append(b0 + d)
-                zs.append(z)
-        order = np.argsort(bs)
-        bx, zy = np.asarray(bs)[order], np.asarray(zs)[order]
-        grid = np.linspace(bx[0], bx[-1], 3 * bx.size)
-        zgrid = _fmm_spline(bx, zy, grid)
-        for i, c in enumerate((-cutoff, cutoff)):
-            limits[i] = _linear_inverse(zgrid, grid, c)
-    if not all(np.isfinite(limits)):  # R returns NA here; use the exact roots
-        exact = _likelihood_exact(p, target)
-        limits = [
-            lim if np.isfinite(lim) else b0 + ex for lim, ex in zip(limits, exact)
-        ]
-    return float(special.expit(limits[0])), float(special.expit(limits[1]))
+    with np.errstate(all="ignore"):  # a huge design effect can overflow the table
+        if np.isfinite(step) and step > 0 and np.isfinite(cutoff):
+            bs, zs = [b0], [0.0]
+            for sgn in (-1.0, 1.0):
+                z, k = 0.0, 0
+                while (k := k + 1) < _R_PROFILE_MAXSTEPS and abs(z) < zmax:
+                    d = sgn * k * step
+                    z = sgn * math.sqrt(2.0 * n_rows * _kl_logit(p, d) / phi)
+                    bs.append(b0 + d)
+                    zs.append(z)
+            order = np.argsort(bs)
+            bx, zy = np.asarray(bs)[order], np.asarray(zs)[order]
+            grid = np.linspace(bx[0], bx[-1], 3 * bx.size)
+            zgrid = _fmm_spline(bx, zy, grid)
+            if np.isfinite(zgrid).all():
+                limits = [_linear_inverse(zgrid, grid, c) for c in (-cutoff, cutoff)]
+    # Keep R's limit only where its recipe worked: on the right side of the
+    # estimate, with the profile statistic within _R_RECIPE_TOLERANCE of the
+    # cutoff.  Elsewhere R returns NA or a limit that can be off by orders of
+    # magnitude (coarse grid for a huge design effect or a tiny n p).
+    fallback = False
+    for i, sgn in enumerate((-1.0, 1.0)):
+        d = limits[i] - b0
+        ok = np.isfinite(d) and sgn * d > 0
+        if ok:
+            z = math.sqrt(2.0 * n_rows * _kl_logit(p, d) / phi)
+            ok = abs(z - cutoff) <= _R_RECIPE_TOLERANCE * cutoff
+        if not ok:
+            fallback = True
+            limits[i] = b0 + _likelihood_exact(p, target)[i]
+    return float(special.expit(limits[0])), float(special.expit(limits[1])), fallback
 
 
 def _likelihood_exact(p: float, target: float) -> tuple[float, float]:
@@ -1013,6 +1068,8 @@ def _fmm_spline(x: np.ndarray, y: np.ndarray, xout: np.ndarray) -> np.ndarray:
     ab[0, 1:] = upper[:-1]
     ab[1, :] = diag
     ab[2, :-1] = lower[1:]
+    if not (np.isfinite(ab).all() and np.isfinite(rhs).all()):
+        return np.full(np.shape(xout), np.nan)
     mom = linalg.solve_banded((1, 1), ab, rhs)
     i = np.clip(np.searchsorted(x, xout, side="right") - 1, 0, m - 2)
     hi = h[i]
