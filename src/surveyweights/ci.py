@@ -57,14 +57,15 @@ __all__ = [
     "ci_mean",
     "ci_xlogit",
     "ci_wilson",
-    "likelihood_irls_start",
+    "r_irls_start",
+    "r_irls_estimate",
 ]
 
 #: Valid ``method`` names for :func:`proportion_ci` (exact names only).
 CI_METHODS: tuple[str, ...] = ("logit", "likelihood", "asin", "beta", "mean", "xlogit", "wilson")
 
 #: Valid ``profile`` options of :func:`ci_likelihood`.
-LIKELIHOOD_PROFILES: tuple[str, ...] = ("spline", "exact")
+LIKELIHOOD_PROFILES: tuple[str, ...] = ("spline", "r", "exact")
 
 #: Methods that need the (domain) sample size ``n``.
 _NEEDS_N = frozenset({"likelihood", "beta", "wilson"})
@@ -386,7 +387,13 @@ def ci_xlogit(
 
 
 def ci_logit(
-    p: ArrayLike, se: ArrayLike, df: ArrayLike, *, confidence_level: ArrayLike = 0.95
+    p: ArrayLike,
+    se: ArrayLike,
+    df: ArrayLike,
+    *,
+    confidence_level: ArrayLike = 0.95,
+    irls_start: ArrayLike | None = None,
+    n_rows: ArrayLike | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Wald interval for the intercept of a logistic working model.
 
@@ -399,6 +406,12 @@ def ci_logit(
     ----------
     p, se, df, confidence_level : array_like
         As for :func:`ci_mean`.
+    irls_start : array_like, optional
+        R's first IRLS iterate, from :func:`r_irls_start`; with it the
+        interval is centred on R's IRLS fit instead of ``logit(p)``, as R's is.
+        Needs ``n_rows``.
+    n_rows : array_like, optional
+        ``nrow(design)`` of the (domain) design; only with ``irls_start``.
 
     Returns
     -------
@@ -407,14 +420,15 @@ def ci_logit(
     Raises
     ------
     InputError
-        As for :func:`ci_mean`.
+        As for :func:`ci_mean`; also ``irls_start`` without ``n_rows``.
 
     Notes
     -----
     For an intercept-only model the fitted intercept is ``logit(p)`` and its
     design-based (sandwich) SE is ``se / (p (1 - p))``, so the interval is the
     closed form of :func:`ci_xlogit`.  R's IRLS stops at a tolerance, so its
-    estimate and limits differ from the closed form by about 1e-10 relative.
+    estimate and limits differ from the closed form by about 1e-10 relative
+    (1e-8 for a small p); ``irls_start`` removes that difference.
     At p = 0 or 1 R's IRLS does not converge and returns a meaningless
     interval around ~1e-12 (that need not contain 0); we return the
     degenerate [p, p] with a ``DegenerateIntervalWarning``.
@@ -425,16 +439,45 @@ def ci_logit(
     >>> print(f"{low:.6f} {high:.6f}")
     0.366358 0.514731
     """
-    return _logit_wald("logit", p, se, df, confidence_level)
+    if irls_start is None:
+        if n_rows is not None:
+            raise InputError("n_rows is used only with irls_start; pass both or neither")
+        return _logit_wald("logit", p, se, df, confidence_level)
+    if n_rows is None:
+        raise InputError(
+            "irls_start needs n_rows, nrow(design) of the (domain) design; pass n_rows=..."
+        )
+    p_, se_, df_, lv_ = _prepare(p, se, df, confidence_level, method="logit")
+    b1 = _finite_array("irls_start", irls_start)
+    rows = _check_count("n_rows", n_rows)
+    try:
+        p_, se_, df_, lv_, b1, rows = np.broadcast_arrays(p_, se_, df_, lv_, b1, rows)
+    except ValueError as exc:
+        raise InputError(
+            "irls_start/n_rows do not broadcast with the other inputs; pass one value "
+            "per estimate"
+        ) from exc
+    edge = (p_ == 0) | (p_ == 1)
+    fit = np.array(p_, dtype=float, copy=True)
+    for idx in np.ndindex(p_.shape):
+        if not edge[idx]:
+            fit[idx] = _r_irls(float(p_[idx]), float(b1[idx]), float(rows[idx]))[1]
+    return _logit_wald("logit", p_, se_, df_, lv_, centre=fit)
 
 
 def _logit_wald(
-    method: str, p: ArrayLike, se: ArrayLike, df: ArrayLike, confidence_level: ArrayLike
+    method: str,
+    p: ArrayLike,
+    se: ArrayLike,
+    df: ArrayLike,
+    confidence_level: ArrayLike,
+    centre: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
+    """expit(logit(c) -/+ t se / (c (1 - c))) with c = centre (default p)."""
     p_, se_, df_, lv_ = _prepare(p, se, df, confidence_level, method=method)
     t = _t_quantile(lv_, df_)
     edge = (p_ == 0) | (p_ == 1)
-    inner = np.where(edge, 0.5, p_)
+    inner = np.where(edge, 0.5, p_ if centre is None else centre)
     b0 = special.logit(inner)
     h = t * se_ / (inner * (1.0 - inner))
     low = np.where(edge | (h == 0), p_, special.expit(b0 - h))
@@ -642,41 +685,43 @@ def ci_likelihood(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Profile-likelihood interval with the Rao-Scott design-effect scaling.
 
-    With ``profile="spline"`` (default) matches ``svyciprop(~y, design,
-    method = "likelihood", level = confidence_level, df = df)`` (R survey
-    4.1-1), i.e. ``confint(svyglm(y ~ 1, design, family = quasibinomial),
-    method = "likelihood", ddf = df)`` back-transformed, for a 0/1 ``y``; to
-    1e-8 relative when ``irls_start`` is given, to about 1e-5 without it.
+    Matches ``svyciprop(~y, design, method = "likelihood", level =
+    confidence_level, df = df)`` (R survey 4.1-1), i.e. ``confint(svyglm(y ~ 1,
+    design, family = quasibinomial), method = "likelihood", ddf = df)``
+    back-transformed, for a 0/1 ``y``: to 1e-8 relative when ``irls_start`` is
+    given, wherever R's numerical recipe works (see Notes).  Without
+    ``irls_start`` the limits differ from R's by R's IRLS convergence error:
+    up to 1e-5 relative on our survey fixtures, 1e-3 for a small p.
 
     Parameters
     ----------
     p, se, df, confidence_level : array_like
-        As for :func:`ci_mean`.
+        As for :func:`ci_mean`.  ``p`` is the weighted proportion (svymean).
     n : array_like
         Number of sampled units with a non-zero weight in the (domain) design,
         >= 2 (the domain sample size).  It sets the working-model dispersion
         ``phi = n / (n - 1)``.
     n_rows : array_like, optional
         Number of rows of the (domain) design R fits the model to
-        (``nrow(design)``, which is also the sum of svyglm's normalised
-        weights); defaults to ``n``.  It differs from ``n`` only for domains of
+        (``nrow(design)``, also the sum of svyglm's normalised weights);
+        defaults to ``n``.  It differs from ``n`` only for domains of
         calibrated (post-stratified, raked) designs, where R keeps
         out-of-domain rows with zero weight: pass the full sample size there
-        to match R.  Used only by ``profile="spline"``.
+        to match R.  Not used by ``profile="exact"``.
     irls_start : array_like, optional
         R's first IRLS iterate of the intercept (logit scale), from
-        :func:`likelihood_irls_start` on the (domain) data.  R computes the
-        design effect with the working weights of its second-to-last IRLS
-        iterate, which carries the IRLS convergence error (it moved R's
-        limits by up to 7e-6 relative in our fixtures); with ``irls_start`` we
-        replay those iterations and match R to 1e-8.  Without it we use the
-        converged value.  Only for ``profile="spline"``.
-    profile : {"spline", "exact"}, default "spline"
-        ``"spline"`` reproduces R's numerical recipe (profile on a grid,
-        spline, linear inverse interpolation); ``"exact"`` solves the
-        profile equation by root finding.  They differ by the error of R's
-        interpolation: about 1e-7 relative for design effects near 1, up to
-        1e-3 when the design effect is large and R's grid has few points.
+        :func:`r_irls_start` on the (domain) data.  With it we replay R's IRLS
+        (see Notes) and match R to 1e-8; pass svymean's p-hat as ``p`` then.
+        Without it we use the converged fit.  Not with ``profile="exact"``.
+    profile : {"spline", "r", "exact"}, default "spline"
+        ``"spline"``: R's numerical recipe (profile on a grid, spline, linear
+        inverse interpolation), replaced by the exact root where that recipe
+        breaks down.  ``"r"``: R's recipe wherever it returns a limit on the
+        right side of p, however inaccurate (strict parity with R).
+        ``"exact"``: the root of the profile equation (brentq).  R's recipe
+        differs from the exact root by about 1e-7 relative for design effects
+        near 1, up to 1e-3 on our survey fixtures and 7e-3 on small cluster
+        samples with few positives, and by much more where it breaks down.
 
     Returns
     -------
@@ -690,43 +735,55 @@ def ci_likelihood(
     ConvergenceError
         If the root finder of the exact profile fails.
 
+    Warns
+    -----
+    LikelihoodProfileWarning
+        Where the exact root replaced R's recipe.
+    DegenerateIntervalWarning
+        At p = 0 or 1.
+
     Notes
     -----
     For ``y ~ 1`` with normalised weights summing to W, the working deviance
     at ``mu`` is ``D(mu) = D(p) + 2 W KL(p, mu)`` with
-    ``KL(p, mu) = p log(p/mu) + (1-p) log((1-p)/(1-mu))``.  R scales the
-    deviance by the working dispersion ``phi`` (the design-weighted variance
-    of the Pearson residuals, exactly ``n/(n-1)`` for a 0/1 variable) and
-    compares the signed root ``z(mu) = sign(mu - p) sqrt(2 W KL / phi)`` with
-    ``t_df * sqrt(lambda)``, where ``lambda = W se^2 / (p (1-p))`` is the ratio
-    of the design-based to the model-based variance of the intercept
-    (Rao-Scott design effect).  W cancels, so the interval is the set of
-    ``mu`` with::
+    ``KL(p, mu) = p log(p/mu) + (1-p) log((1-p)/(1-mu))``.  R scales it by the
+    working dispersion ``phi`` (the design-weighted variance of the Pearson
+    residuals, exactly ``n/(n-1)`` for a 0/1 variable) and compares the signed
+    root ``z(mu) = sign(mu - p) sqrt(2 W KL / phi)`` with ``t_df sqrt(lambda)``,
+    where ``lambda = W se^2 / (p (1-p))`` is the ratio of the design-based to
+    the model-based variance of the intercept (the Rao-Scott design effect).
+    W cancels, so the interval is the set of ``mu`` with::
 
         KL(p, mu) <= t_df^2 se^2 phi / (2 p (1 - p)),   phi = n / (n - 1)
 
     ``profile="exact"`` finds both ends with ``scipy.optimize.brentq`` on the
-    logit scale.  R instead evaluates ``z`` on a grid of intercepts
-    ``logit(p) + k * (zmax/5) * se/(p(1-p))``, k = +/-1, ..., +/-9, stopping a
-    side once ``|z| >= zmax = sqrt(F^{-1}_{1, n_rows-1}(1 - alpha))`` with
-    ``alpha = Phi(-t_df sqrt(lambda))/2``, fits an interpolating cubic spline
-    with Forsythe-Malcolm-Moler end conditions through the points, evaluates it
-    at ``3 * (number of points)`` equally spaced intercepts and inverts that
-    table by linear interpolation at ``-/+ t_df sqrt(lambda)``.
-    ``profile="spline"`` does the same arithmetic.  R's model-based variance
-    is ``1 / (W mu' (1 - mu'))`` at the IRLS iterate ``mu'`` before the last,
-    so its lambda is ``W se^2 mu'(1-mu') / (p(1-p))^2``; ``irls_start`` lets us
-    replay the Newton steps ``b <- b + (p - mu)/(mu(1-mu))`` and R's stopping
-    rule (relative deviance change < 1e-8) to find ``mu'``.
+    logit scale.
 
-    We keep R's limit only where the recipe works: the limit lies on the
-    right side of p and its profile statistic ``|z|`` is within 1% of the
-    cutoff (R's own error is below 1e-3 in every R fixture).  Elsewhere R
-    returns NA (the table does not reach the cutoff: tiny design effect at a
-    high level) or a limit that can be off by orders of magnitude (a coarse
-    grid for a huge design effect or a tiny n*p); there we return the exact
-    root and issue a ``LikelihoodProfileWarning``.  This rule also keeps the
-    interval nested across confidence levels that differ by 0.01 or more.
+    R's recipe: it evaluates ``z`` on the intercepts
+    ``b0 + k (zmax/5) se/(p(1-p))``, k = +/-1, ..., +/-9, stopping a side once
+    ``|z| >= zmax = sqrt(F^{-1}_{1, n_rows-1}(1 - alpha))``,
+    ``alpha = Phi(-t_df sqrt(lambda))/2``; its inverse link is clamped to
+    [eps, 1 - eps] beyond ``|eta| = 30``.  It fits an interpolating cubic
+    spline with Forsythe-Malcolm-Moler end conditions through the points,
+    tabulates it at ``3 * (number of points)`` equally spaced intercepts and
+    inverts the table by linear interpolation at ``-/+ t_df sqrt(lambda)``.
+    ``b0`` is R's IRLS fit, and R's model-based variance is taken at the
+    IRLS iterate ``mu'`` before the last, so R's lambda is
+    ``W se^2 mu'(1-mu') / (pf (1-pf))^2`` with ``pf = expit(b0)``.  With
+    ``irls_start`` we replay the Newton steps ``b <- b + (p - mu)/(mu(1-mu))``
+    and R's stopping rule (relative deviance change < 1e-8) to get ``pf`` and
+    ``mu'``; without it ``pf = mu' = p``.
+
+    R's recipe breaks down in two ways.  It returns NA when the table does not
+    reach the cutoff (a tiny design effect at a high level), and with a coarse
+    grid (a huge design effect, few degrees of freedom, a tiny n*p) it can
+    return a limit 10% or more away from the profile root, or on the wrong
+    side of p.  With ``profile="spline"`` we keep R's limit where it lies on
+    the right side of p and its profile statistic is within 1% of the cutoff
+    (R's error is below 1e-3 in every R fixture), and return the exact root
+    with a ``LikelihoodProfileWarning`` elsewhere.  This keeps the intervals
+    nested across confidence levels.  ``profile="r"`` replaces only NA and
+    wrong-side limits.
 
     At p = 0 or 1 R stops with "profiling has found a better solution"; the
     scaled deviance has zero width there, so we return the degenerate
@@ -786,7 +843,9 @@ def ci_likelihood(
             continue
         low[idx], high[idx], replaced[idx] = _likelihood_one(
             float(p_[idx]), float(se_[idx]), float(t[idx]), float(n_[idx]),
-            float(rows_[idx]), float(start_[idx]), profile
+            float(rows_[idx]), float(start_[idx]),
+            _R_RECIPE_TOLERANCE if profile == "spline" else np.inf,
+            profile == "exact",
         )
     _warn_degenerate("likelihood", p_, edge)
     if replaced.any():
@@ -801,7 +860,7 @@ def ci_likelihood(
     return _finish(p_, low, high)
 
 
-def likelihood_irls_start(y: ArrayLike, weights: ArrayLike) -> float:
+def r_irls_start(y: ArrayLike, weights: ArrayLike) -> float:
     """R's first IRLS iterate for ``svyglm(y ~ 1, family = quasibinomial)``.
 
     Pass the result as ``irls_start`` to :func:`ci_likelihood` to reproduce
@@ -842,7 +901,7 @@ def likelihood_irls_start(y: ArrayLike, weights: ArrayLike) -> float:
     R: ``coef(glm(y ~ 1, quasibinomial, control = glm.control(maxit = 1)))``
     with ``y = c(1, 0, 0, 1, 0)`` is -0.486389124400288.
 
-    >>> round(likelihood_irls_start([1, 0, 0, 1, 0], [1, 1, 1, 1, 1]), 12)
+    >>> round(r_irls_start([1, 0, 0, 1, 0], [1, 1, 1, 1, 1]), 12)
     -0.4863891244
     """
     y_ = _finite_array("y", y).ravel()
@@ -881,13 +940,13 @@ _GLM_EPSILON = 1e-8
 _GLM_MAXIT = 25
 
 
-def _r_irls_previous_mu(p: float, b1: float, w_sum: float) -> float:
-    """The IRLS mean before R's last iteration, replayed from the first iterate.
+def _r_irls(p: float, b1: float, w_sum: float) -> tuple[float, float]:
+    """R's IRLS replayed from its first iterate: (mean before the last step, fit).
 
     From the second iteration on, the intercept-only weighted least-squares
     step is Newton's step ``b + (p - mu)/(mu(1-mu))``; R stops when the
     deviance ``-2 W (p log mu + (1-p) log(1-mu))`` changes by less than
-    ``epsilon * (|dev| + 0.1)``.
+    ``epsilon * (|dev| + 0.1)`` (``glm.control()`` defaults).
     """
 
     def dev(mu: float) -> float:
@@ -907,7 +966,58 @@ def _r_irls_previous_mu(p: float, b1: float, w_sum: float) -> float:
         if abs(d_new - d_old) / (abs(d_new) + 0.1) < _GLM_EPSILON:
             break
         d_old = d_new
-    return prev
+    return prev, mu
+
+
+def r_irls_estimate(p: ArrayLike, irls_start: ArrayLike, n_rows: ArrayLike) -> np.ndarray:
+    """R's reported estimate for ``svyciprop(method = "logit"/"likelihood")``.
+
+    R reports ``expit`` of its IRLS intercept, which differs from the weighted
+    proportion ``p`` by the IRLS convergence error (1e-10 relative typically,
+    1e-8 for a small p).  This replays R's iterations.
+
+    Parameters
+    ----------
+    p : array_like
+        The weighted proportion (``svymean``), in (0, 1).
+    irls_start : array_like
+        R's first IRLS iterate, from :func:`r_irls_start`.
+    n_rows : array_like
+        ``nrow(design)`` of the (domain) design.
+
+    Returns
+    -------
+    numpy.ndarray
+        The estimate R prints, with the broadcast shape of the inputs.
+
+    Raises
+    ------
+    InputError
+        On p outside (0, 1), a non-finite ``irls_start`` or a bad ``n_rows``.
+
+    Examples
+    --------
+    R: ``plogis(coef(glm(y ~ 1, quasibinomial)))`` with ``y = c(1, 0, 0, 1, 0)``
+    is 0.40000000000000013 (4 IRLS iterations).
+
+    >>> b1 = r_irls_start([1, 0, 0, 1, 0], [1, 1, 1, 1, 1])
+    >>> abs(float(r_irls_estimate(0.4, b1, 5)) - 0.40000000000000013) < 1e-16
+    True
+    """
+    p_ = _as_float_array("estimate", p)
+    b_ = _finite_array("irls_start", irls_start)
+    w_ = _check_count("n_rows", n_rows)
+    bad = (p_ <= 0) | (p_ >= 1)
+    if bad.any():
+        raise InputError(
+            f"estimate={_first_bad(p_, bad)!r} is not strictly inside (0, 1); R's IRLS "
+            "does not converge at p = 0 or 1"
+        )
+    p_, b_, w_ = np.broadcast_arrays(p_, b_, w_)
+    out = np.empty(p_.shape)
+    for idx in np.ndindex(p_.shape):
+        out[idx] = _r_irls(float(p_[idx]), float(b_[idx]), float(w_[idx]))[1]
+    return out
 
 
 def _kl_logit(p: float, d: float) -> float:
@@ -929,29 +1039,59 @@ def _kl_logit(p: float, d: float) -> float:
     return max(p * log_p_mu + q * log_q_1mmu, 0.0)
 
 
+# R's logit inverse link (make.link("logit")$linkinv) returns eps/(1+eps) below
+# eta = -30 and (1/eps)/(1+1/eps) above +30, so R's profile deviance is flat
+# beyond |eta| = 30.
+_R_ETA_THRESH = 30.0
+_R_MU_LOW = np.finfo(float).eps / (1.0 + np.finfo(float).eps)
+_R_MU_HIGH = (1.0 / np.finfo(float).eps) / (1.0 + 1.0 / np.finfo(float).eps)
+
+
+def _r_profile_kl(p: float, bp: float, d: float) -> float:
+    """KL(p, mu) at intercept logit(p) + d (= bp + d) with R's clamped link."""
+    eta = bp + d
+    if -_R_ETA_THRESH <= eta <= _R_ETA_THRESH:
+        return _kl_logit(p, d)
+    mu = _R_MU_LOW if eta < 0 else _R_MU_HIGH
+    q = 1.0 - p
+    return max(p * math.log(p / mu) + q * math.log(q / (1.0 - mu)), 0.0)
+
+
 def _softplus(x: float) -> float:
     """log(1 + exp(x)) without overflow."""
     return x + math.log1p(math.exp(-x)) if x > 0 else math.log1p(math.exp(x))
 
 
 def _likelihood_one(
-    p: float, se: float, t: float, n: float, n_rows: float, b1: float, profile: str
+    p: float, se: float, t: float, n: float, n_rows: float, b1: float, tolerance: float,
+    exact_only: bool,
 ) -> tuple[float, float, bool]:
-    """One interval; the flag says R's recipe was replaced by the exact root."""
+    """One interval; the flag says R's recipe was replaced by the exact root.
+
+    With ``b1`` (R's first IRLS iterate) the fit is replayed: R centres its
+    grid on the IRLS fit ``pf`` (not exactly p), scales the deviance by the
+    Pearson dispersion at ``pf`` and takes the model-based variance at the
+    iterate before the last.
+    """
     q = 1.0 - p
-    b0 = float(special.logit(p))
-    phi = n / (n - 1.0)
-    lam = n_rows * se * se / (p * q)  # design effect of the intercept
-    if np.isfinite(b1):  # R's model-based variance at its penultimate IRLS mean
-        mu_prev = _r_irls_previous_mu(p, b1, n_rows)
-        lam *= mu_prev * (1.0 - mu_prev) / (p * q)
+    if np.isfinite(b1):
+        mu_prev, pf = _r_irls(p, b1, n_rows)
+    else:
+        mu_prev = pf = p
+    qf = 1.0 - pf
+    bp = float(special.logit(p))  # _kl_logit measures intercepts from logit(p)
+    b0 = float(special.logit(pf))  # R's fitted intercept: the grid centre
+    off = b0 - bp
+    kl0 = _kl_logit(p, off)  # the deviance of R's fit, above its minimum
+    phi = n / (n - 1.0) * (p * q + (p - pf) ** 2) / (pf * qf)
+    lam = n_rows * se * se * mu_prev * (1.0 - mu_prev) / (pf * qf) ** 2
     cutoff = t * math.sqrt(lam)
-    # KL(p, mu) at the interval ends: 2 W KL / phi = cutoff^2
-    target = cutoff * cutoff * phi / (2.0 * n_rows)
-    if profile == "exact":
+    # the interval ends solve 2 W (KL(p, mu) - kl0) / phi = cutoff^2
+    target = kl0 + cutoff * cutoff * phi / (2.0 * n_rows)
+    if exact_only:
         d_lo, d_hi = _likelihood_exact(p, target)
-        return float(special.expit(b0 + d_lo)), float(special.expit(b0 + d_hi)), False
-    sb = se / (p * q)  # design-based SE of the intercept
+        return float(special.expit(bp + d_lo)), float(special.expit(bp + d_hi)), False
+    sb = se / (pf * qf)  # design-based SE of the intercept
     alpha = stats.norm.cdf(-cutoff) / 2.0
     # zmax = sqrt(F^{-1}_{1, n_rows-1}(1 - alpha)) = t^{-1}_{n_rows-1}(1 - alpha/2); the t
     # form is used because scipy's F quantile loses digits far in the tail.
@@ -965,7 +1105,8 @@ def _likelihood_one(
                 z, k = 0.0, 0
                 while (k := k + 1) < _R_PROFILE_MAXSTEPS and abs(z) < zmax:
                     d = sgn * k * step
-                    z = sgn * math.sqrt(2.0 * n_rows * _kl_logit(p, d) / phi)
+                    kl = _r_profile_kl(p, bp, off + d) - kl0
+                    z = sgn * math.sqrt(2.0 * n_rows * max(kl, 0.0) / phi)
                     bs.append(b0 + d)
                     zs.append(z)
             order = np.argsort(bs)
@@ -975,19 +1116,19 @@ def _likelihood_one(
             if np.isfinite(zgrid).all():
                 limits = [_linear_inverse(zgrid, grid, c) for c in (-cutoff, cutoff)]
     # Keep R's limit only where its recipe worked: on the right side of the
-    # estimate, with the profile statistic within _R_RECIPE_TOLERANCE of the
-    # cutoff.  Elsewhere R returns NA or a limit that can be off by orders of
-    # magnitude (coarse grid for a huge design effect or a tiny n p).
+    # estimate and, for profile="spline", with the profile statistic within
+    # `tolerance` of the cutoff.  Elsewhere R returns NA or a limit that can be
+    # far off (coarse grid for a huge design effect or a tiny n p).
     fallback = False
     for i, sgn in enumerate((-1.0, 1.0)):
-        d = limits[i] - b0
-        ok = np.isfinite(d) and sgn * d > 0
-        if ok:
-            z = math.sqrt(2.0 * n_rows * _kl_logit(p, d) / phi)
-            ok = abs(z - cutoff) <= _R_RECIPE_TOLERANCE * cutoff
+        d = limits[i] - bp
+        ok = bool(np.isfinite(d)) and sgn * d > 0
+        if ok and np.isfinite(tolerance):
+            z = math.sqrt(2.0 * n_rows * max(_kl_logit(p, d) - kl0, 0.0) / phi)
+            ok = abs(z - cutoff) <= tolerance * cutoff
         if not ok:
             fallback = True
-            limits[i] = b0 + _likelihood_exact(p, target)[i]
+            limits[i] = bp + _likelihood_exact(p, target)[i]
     return float(special.expit(limits[0])), float(special.expit(limits[1])), fallback
 
 
@@ -1101,6 +1242,7 @@ def _linear_inverse(zs: np.ndarray, bs: np.ndarray, c: float) -> float:
 
 _METHOD_OPTIONS: dict[str, frozenset[str]] = {
     "likelihood": frozenset({"n_rows", "irls_start", "profile"}),
+    "logit": frozenset({"n_rows", "irls_start"}),
 }
 
 
@@ -1136,8 +1278,9 @@ def proportion_ci(
         ``"beta"`` (R's ``nrow(design)``), ``"likelihood"`` (units with
         non-zero weight) and ``"wilson"``, ignored by the others.
     **method_inputs
-        ``"likelihood"`` only: ``n_rows``, ``irls_start`` and ``profile``, see
-        :func:`ci_likelihood`.
+        ``"likelihood"``: ``n_rows``, ``irls_start`` and ``profile``, see
+        :func:`ci_likelihood`; ``"logit"``: ``irls_start`` and ``n_rows``, see
+        :func:`ci_logit`.
 
     Returns
     -------
@@ -1188,5 +1331,7 @@ def proportion_ci(
             )
         func = {"likelihood": ci_likelihood, "beta": ci_beta, "wilson": ci_wilson}[method]
         return func(estimate, se, df, confidence_level=confidence_level, n=n, **method_inputs)
-    func = {"logit": ci_logit, "asin": ci_asin, "mean": ci_mean, "xlogit": ci_xlogit}[method]
+    if method == "logit":
+        return ci_logit(estimate, se, df, confidence_level=confidence_level, **method_inputs)
+    func = {"asin": ci_asin, "mean": ci_mean, "xlogit": ci_xlogit}[method]
     return func(estimate, se, df, confidence_level=confidence_level)
