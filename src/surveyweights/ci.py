@@ -82,9 +82,10 @@ class LikelihoodProfileWarning(SurveyWeightsWarning):
     """``likelihood`` used the exact profile root where R's recipe breaks down.
 
     R's ``svyciprop(method = "likelihood")`` inverts a spline through a coarse
-    grid of the profile; for a huge design effect or a tiny n*p it returns NA
-    or a limit far from the profile-likelihood root.  There we return the exact
-    root, so the value differs from R's.
+    grid of the profile; with few clusters, a large design effect or a tiny
+    n*p it returns NA or a limit far from the profile-likelihood root.  There
+    ``profile="spline"`` returns the exact root, so the value differs from
+    R's (``profile="r"`` keeps R's).
     """
 
 
@@ -776,14 +777,15 @@ def ci_likelihood(
 
     R's recipe breaks down in two ways.  It returns NA when the table does not
     reach the cutoff (a tiny design effect at a high level), and with a coarse
-    grid (a huge design effect, few degrees of freedom, a tiny n*p) it can
-    return a limit 10% or more away from the profile root, or on the wrong
-    side of p.  With ``profile="spline"`` we keep R's limit where it lies on
-    the right side of p and its profile statistic is within 1% of the cutoff
-    (R's error is below 1e-3 in every R fixture), and return the exact root
-    with a ``LikelihoodProfileWarning`` elsewhere.  This keeps the intervals
-    nested across confidence levels.  ``profile="r"`` replaces only NA and
-    wrong-side limits.
+    grid (few clusters, a design effect of 10 or more, a tiny n*p) its limit
+    can be 2-16% away from the profile root, or orders of magnitude in a far
+    tail (R fixtures ``synth_*`` in ``tests/fixtures/ci``).  With
+    ``profile="spline"`` we keep R's limit where it lies on the right side of
+    p and its profile statistic is within 1% of the cutoff (R's error is below
+    1e-3 on every R fixture where the recipe works), and return the exact
+    root with a ``LikelihoodProfileWarning`` elsewhere.  This keeps the
+    intervals nested across confidence levels.  ``profile="r"`` replaces only
+    NA and wrong-side limits.
 
     At p = 0 or 1 R stops with "profiling has found a better solution"; the
     scaled deviance has zero width there, so we return the degenerate
@@ -851,9 +853,10 @@ def ci_likelihood(
     if replaced.any():
         warnings.warn(
             f"R's grid-and-spline recipe for the likelihood interval breaks down for "
-            f"{int(replaced.sum())} estimate(s) (R returns NA or a limit far from the "
-            "profile-likelihood root there: huge design effect or tiny n*p); returned "
-            "the exact profile-likelihood limit instead",
+            f"{int(replaced.sum())} estimate(s) (R returns NA or a limit more than 1% "
+            "off the profile-likelihood root there: few clusters, large design effect "
+            "or tiny n*p); returned the exact profile-likelihood limit instead "
+            "(profile='r' keeps R's value)",
             LikelihoodProfileWarning,
             stacklevel=_caller_stacklevel(),
         )
