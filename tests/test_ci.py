@@ -668,7 +668,8 @@ def test_logit_irls_options() -> None:
         proportion_ci("logit", 0.3, 0.05, 20, irls_start=-0.8)
     with pytest.raises(InputError, match="n_rows is used only with irls_start"):
         proportion_ci("logit", 0.3, 0.05, 20, n_rows=50)
-    with pytest.raises(InputError, match=r"method 'logit' does not take profile; it takes irls_start"):
+    match = r"method 'logit' does not take profile; it takes irls_start"
+    with pytest.raises(InputError, match=match):
         proportion_ci("logit", 0.3, 0.05, 20, profile="exact")
     with pytest.raises(InputError, match=r"estimate=0.0 is not strictly inside \(0, 1\)"):
         r_irls_estimate(0.0, -0.5, 10)
