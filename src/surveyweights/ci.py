@@ -683,6 +683,7 @@ def ci_likelihood(
     n_rows: ArrayLike | None = None,
     irls_start: ArrayLike | None = None,
     profile: str = "spline",
+    weight_scale: ArrayLike | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Profile-likelihood interval with the Rao-Scott design-effect scaling.
 
@@ -714,6 +715,12 @@ def ci_likelihood(
         :func:`r_irls_start` on the (domain) data.  With it we replay R's IRLS
         (see Notes) and match R to 1e-8; pass svymean's p-hat as ``p`` then.
         Without it we use the converged fit.  Not with ``profile="exact"``.
+    weight_scale : array_like, optional
+        The mean weight of the fitted rows over the mean weight of all rows of the
+        (domain) design, default 1.  It differs from 1 only for
+        ``svyciprop(..., na.rm=TRUE)``: R normalises svyglm's weights by their mean
+        over all rows, the rows with a missing value included, which scales the
+        weight sum, the dispersion and the design effect of the fit by this ratio.
     profile : {"spline", "r", "exact"}, default "spline"
         ``"spline"``: R's numerical recipe (profile on a grid, spline, linear
         inverse interpolation), replaced by the exact root where that recipe
@@ -825,9 +832,12 @@ def ci_likelihood(
         if irls_start is None
         else _finite_array("irls_start", irls_start)
     )
+    scale_ = np.ones(p_.shape) if weight_scale is None else _finite_array("weight_scale", weight_scale)
+    if np.any(scale_ <= 0):
+        raise InputError("weight_scale must be positive (a ratio of mean weights)")
     try:
-        p_, se_, df_, lv_, n_, rows_, start_ = np.broadcast_arrays(
-            p_, se_, df_, lv_, n_, rows_, start_
+        p_, se_, df_, lv_, n_, rows_, start_, scale_ = np.broadcast_arrays(
+            p_, se_, df_, lv_, n_, rows_, start_, scale_
         )
     except ValueError as exc:
         raise InputError(
@@ -847,7 +857,7 @@ def ci_likelihood(
             float(p_[idx]), float(se_[idx]), float(t[idx]), float(n_[idx]),
             float(rows_[idx]), float(start_[idx]),
             _R_RECIPE_TOLERANCE if profile == "spline" else np.inf,
-            profile == "exact",
+            profile == "exact", float(scale_[idx]),
         )
     _warn_degenerate("likelihood", p_, edge)
     if replaced.any():
@@ -1067,7 +1077,7 @@ def _softplus(x: float) -> float:
 
 def _likelihood_one(
     p: float, se: float, t: float, n: float, n_rows: float, b1: float, tolerance: float,
-    exact_only: bool,
+    exact_only: bool, scale: float = 1.0,
 ) -> tuple[float, float, bool]:
     """One interval; the flag says R's recipe was replaced by the exact root.
 
@@ -1077,8 +1087,11 @@ def _likelihood_one(
     iterate before the last.
     """
     q = 1.0 - p
+    # W, the sum of svyglm's normalised weights over the fitted rows: n_rows, times
+    # the weight scale c when the normalising mean includes rows that are not fitted
+    w_sum = n_rows * scale
     if np.isfinite(b1):
-        mu_prev, pf = _r_irls(p, b1, n_rows)
+        mu_prev, pf = _r_irls(p, b1, w_sum)
     else:
         mu_prev = pf = p
     qf = 1.0 - pf
@@ -1086,11 +1099,11 @@ def _likelihood_one(
     b0 = float(special.logit(pf))  # R's fitted intercept: the grid centre
     off = b0 - bp
     kl0 = _kl_logit(p, off)  # the deviance of R's fit, above its minimum
-    phi = n / (n - 1.0) * (p * q + (p - pf) ** 2) / (pf * qf)
-    lam = n_rows * se * se * mu_prev * (1.0 - mu_prev) / (pf * qf) ** 2
+    phi = scale * n / (n - 1.0) * (p * q + (p - pf) ** 2) / (pf * qf)
+    lam = w_sum * se * se * mu_prev * (1.0 - mu_prev) / (pf * qf) ** 2
     cutoff = t * math.sqrt(lam)
     # the interval ends solve 2 W (KL(p, mu) - kl0) / phi = cutoff^2
-    target = kl0 + cutoff * cutoff * phi / (2.0 * n_rows)
+    target = kl0 + cutoff * cutoff * phi / (2.0 * w_sum)
     if exact_only:
         d_lo, d_hi = _likelihood_exact(p, target)
         return float(special.expit(bp + d_lo)), float(special.expit(bp + d_hi)), False
@@ -1109,7 +1122,7 @@ def _likelihood_one(
                 while (k := k + 1) < _R_PROFILE_MAXSTEPS and abs(z) < zmax:
                     d = sgn * k * step
                     kl = _r_profile_kl(p, bp, off + d) - kl0
-                    z = sgn * math.sqrt(2.0 * n_rows * max(kl, 0.0) / phi)
+                    z = sgn * math.sqrt(2.0 * w_sum * max(kl, 0.0) / phi)
                     bs.append(b0 + d)
                     zs.append(z)
             order = np.argsort(bs)
@@ -1127,7 +1140,7 @@ def _likelihood_one(
         d = limits[i] - bp
         ok = bool(np.isfinite(d)) and sgn * d > 0
         if ok and np.isfinite(tolerance):
-            z = math.sqrt(2.0 * n_rows * max(_kl_logit(p, d) - kl0, 0.0) / phi)
+            z = math.sqrt(2.0 * w_sum * max(_kl_logit(p, d) - kl0, 0.0) / phi)
             ok = abs(z - cutoff) <= tolerance * cutoff
         if not ok:
             fallback = True
@@ -1244,7 +1257,7 @@ def _linear_inverse(zs: np.ndarray, bs: np.ndarray, c: float) -> float:
 # --------------------------------------------------------------------------
 
 _METHOD_OPTIONS: dict[str, frozenset[str]] = {
-    "likelihood": frozenset({"n_rows", "irls_start", "profile"}),
+    "likelihood": frozenset({"n_rows", "irls_start", "profile", "weight_scale"}),
     "logit": frozenset({"n_rows", "irls_start"}),
 }
 
@@ -1281,7 +1294,7 @@ def proportion_ci(
         ``"beta"`` (R's ``nrow(design)``), ``"likelihood"`` (units with
         non-zero weight) and ``"wilson"``, ignored by the others.
     **method_inputs
-        ``"likelihood"``: ``n_rows``, ``irls_start`` and ``profile``, see
+        ``"likelihood"``: ``n_rows``, ``irls_start``, ``profile`` and ``weight_scale``, see
         :func:`ci_likelihood`; ``"logit"``: ``irls_start`` and ``n_rows``, see
         :func:`ci_logit`.
 

@@ -92,6 +92,11 @@ class Estimates:
 
         Returns the tidy table with ``ci_low``, ``ci_high``, ``method`` and
         ``confidence_level`` replaced; estimates, standard errors and df are unchanged.
+
+        The ``likelihood`` interval computed here starts from the converged fit, so it
+        agrees with R's ``svyciprop(method="likelihood")`` to about 1e-5; call
+        :func:`proportion` with ``method="likelihood"`` for R's exact numbers (it
+        replays R's iterations from the unit data).
         """
         level = self.confidence_level if confidence_level is None else confidence_level
         meth = self.method if method is None else method
@@ -126,7 +131,7 @@ class NoDegreesOfFreedomWarning(SurveyWeightsWarning):
     """An estimate has zero design degrees of freedom, so its interval is the whole range."""
 
 
-def _interval(kind: str, method: str, est, se, df, level, n):
+def _interval(kind: str, method: str, est, se, df, level, n, likelihood=None):
     """Confidence limits; an estimate with df <= 0 gets the whole parameter range.
 
     A domain with as many strata as respondents (one respondent per stratum) has
@@ -158,8 +163,16 @@ def _interval(kind: str, method: str, est, se, df, level, n):
         )
     if ok.any():
         if kind == "proportion":
+            extra = {}
+            n_ok = n[ok]
+            if method == "likelihood" and likelihood is not None:
+                # R fits svyglm to the rows with an observed value (n of them) and
+                # normalises the weights over all rows of the domain design
+                extra = {k: np.broadcast_to(v, est.shape)[ok]
+                         for k, v in likelihood.items() if k != "n"}
+                n_ok = np.broadcast_to(likelihood["n"], est.shape)[ok]
             lo[ok], hi[ok] = _ci.proportion_ci(method, est[ok], se[ok], df[ok],
-                                               confidence_level=lv, n=n[ok])
+                                               confidence_level=lv, n=n_ok, **extra)
         else:
             q = stats.t.isf((1 - lv) / 2, df[ok])
             lo[ok], hi[ok] = est[ok] - q * se[ok], est[ok] + q * se[ok]
@@ -331,7 +344,12 @@ def _one_item(kind, design, it, dom: Domains, code, n_missing, w, method, level,
     est_f, se_f, df_f = est.ravel(), se.ravel(), dfs.ravel()
     n_f = np.repeat(n_g, L)
     n_ci = np.repeat(n_design, L)
-    lo, hi = _interval(kind, method, est_f, se_f, df_f, level, n_ci)
+    likelihood = None
+    if kind == "proportion" and method == "likelihood":
+        start, scale = _irls_start(it.values, w, dom.code, code, G)
+        likelihood = {"irls_start": start.ravel(), "n": n_f, "n_rows": n_f,
+                      "weight_scale": np.repeat(scale, L)}
+    lo, hi = _interval(kind, method, est_f, se_f, df_f, level, n_ci, likelihood)
     out = pd.DataFrame({c: np.repeat(dom.keys[c].to_numpy(dtype=object), L) for c in dom.by})
     out["variable"] = it.name
     out["level"] = pd.Series(list(it.levels) * G, dtype=object)
@@ -347,6 +365,35 @@ def _one_item(kind, design, it, dom: Domains, code, n_missing, w, method, level,
     out["n_eff"] = n_eff.ravel()
     out["n_missing"] = np.repeat(n_missing, L).astype(np.int64)
     return out
+
+
+def _irls_start(y: np.ndarray, w: np.ndarray, dom_code: np.ndarray, code: np.ndarray,
+                G: int) -> tuple[np.ndarray, np.ndarray]:
+    """R's first IRLS iterate of svyglm(y ~ 1, quasibinomial) per domain and level, (G, L),
+    and the weight scale (mean weight of the fitted rows / of all rows) per domain.
+
+    Vectorised form of :func:`surveyweights.ci.r_irls_start`: weights normalised by
+    their mean over the domain design's rows (``dom_code``; with na.rm R keeps the
+    rows with a missing item in that mean), the fit over the rows with an observed
+    value (``code``).  Only the likelihood interval needs it (for 1e-8 parity with R).
+    """
+    L = y.shape[1]
+    d_in = dom_code >= 0
+    mean_w = (np.bincount(dom_code[d_in], weights=w[d_in], minlength=G)
+              / np.bincount(dom_code[d_in], minlength=G))
+    keep = code >= 0
+    g = code[keep]
+    wn = w[keep] / mean_w[g]
+    scale = (np.bincount(g, weights=w[keep], minlength=G) / np.bincount(g, minlength=G)) / mean_w
+    out = np.empty((G, L))
+    for j in range(L):
+        yj = y[keep, j]
+        m = (wn * yj + 0.5) / (wn + 1.0)
+        v = wn * m * (1.0 - m)
+        z = np.log(m / (1.0 - m)) + (yj - m) / (m * (1.0 - m))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[:, j] = np.bincount(g, weights=v * z, minlength=G) / np.bincount(g, weights=v, minlength=G)
+    return out, scale
 
 
 def _domain_label(dom: Domains, g: int) -> str:
