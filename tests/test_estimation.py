@@ -266,6 +266,19 @@ def test_lonely_psu_fails_by_default_and_options_work():
     assert sw.Design(df.assign(N=[10, 10, 1]), strata="h", fpc="N").degf == 1
 
 
+def test_table_columns_are_fixed(desA):
+    from surveyweights.estimation import COLUMNS
+
+    for by in (None, "size", ["nace", "size"]):
+        t = sw.proportion(desA, ["adoption", "tech_text"], by=by).to_frame()
+        by_cols = [] if by is None else ([by] if isinstance(by, str) else by)
+        assert list(t.columns) == [*by_cols, *COLUMNS]
+        assert t["variable"].notna().all() and t["level"].notna().all()
+        assert set(t["variable"]) == {"adoption", "tech_text"}
+    m = sw.mean(desA, "N").to_frame()
+    assert m["variable"].tolist() == ["N"] and m["level"].isna().all()
+
+
 def test_confidence_interval_recomputed(desA):
     r = sw.proportion(desA, "is_adopter", by="size", method="logit")
     b = r.confidence_interval(method="beta", confidence_level=0.9)

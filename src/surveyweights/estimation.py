@@ -350,7 +350,8 @@ def _one_item(kind, design, it, dom: Domains, code, n_missing, w, method, level,
         likelihood = {"irls_start": start.ravel(), "n": n_f, "n_rows": n_f,
                       "weight_scale": np.repeat(scale, L)}
     lo, hi = _interval(kind, method, est_f, se_f, df_f, level, n_ci, likelihood)
-    out = pd.DataFrame({c: np.repeat(dom.keys[c].to_numpy(dtype=object), L) for c in dom.by})
+    out = pd.DataFrame({c: np.repeat(dom.keys[c].to_numpy(dtype=object), L) for c in dom.by},
+                       index=pd.RangeIndex(G * L))
     out["variable"] = it.name
     out["level"] = pd.Series(list(it.levels) * G, dtype=object)
     out["estimate"] = est_f
