@@ -515,3 +515,9 @@ def test_to_excel_without_caption_and_synthetic(tmp_path):
     wb = openpyxl.load_workbook(path)
     assert wb["table"]["A1"].value.startswith("[SYNTHETIC DATA")
     assert wb["table"]["A3"].value == "size (SYNTHETIC DATA)"
+
+
+def test_repr_is_short():
+    t = published_table(4)
+    assert repr(t) == ("ReportTable(4 rows x 3 columns by 'size' and 'level', locale='nl', "
+                       "caption='Tabel 4: Adoptiegraad per bedrijfsgrootte (N=2.915)')")

@@ -394,7 +394,7 @@ def _pivot(frame: pd.DataFrame, rows: str | None, columns: str, value: str) -> p
 # --------------------------------------------------------------------------- result
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ReportTable:
     """A table of percentages laid out like the report's tables (frozen).
 
@@ -543,6 +543,11 @@ class ReportTable:
         return path
 
     # ---------------------------------------------------------------- display
+
+    def __repr__(self) -> str:
+        r, c = self.values.shape
+        return (f"ReportTable({r} rows x {c} columns by {self.rows!r} and {self.columns!r}, "
+                f"locale={self.locale!r}, caption={self.caption!r})")
 
     def __str__(self) -> str:
         body = self.formatted.to_string()
