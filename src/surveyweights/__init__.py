@@ -23,6 +23,7 @@ from .estimation import Estimates, mean, proportion, total
 from .frame import PopulationFrame, ResponseAccounting, parse_count, response_accounting
 from .imputation import HotDeckResult, hot_deck, multiply_impute
 from .recombine import Recombination, RecombinationTable, recombine
+from .report import ReportTable, report_table
 from .rubin import MultipleImputation, combine_rubin
 from .screening import ScreeningResult, screen_responses
 from .weighting import PostStratification, kish_summary, poststratify
@@ -40,6 +41,7 @@ __all__ = [
     "PostStratification",
     "Recombination",
     "RecombinationTable",
+    "ReportTable",
     "ResponseAccounting",
     "ScreeningResult",
     "SurveyWeightsError",
@@ -57,8 +59,19 @@ __all__ = [
     "parse_count",
     "poststratify",
     "proportion",
+    "plots",
     "recombine",
+    "report_table",
     "response_accounting",
     "screen_responses",
     "total",
 ]
+
+
+def __getattr__(name: str):
+    # figures need matplotlib, which takes a while to import: load on first use
+    if name == "plots":
+        import importlib
+
+        return importlib.import_module(".plots", __name__)
+    raise AttributeError(f"module 'surveyweights' has no attribute {name!r}")
