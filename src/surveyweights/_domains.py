@@ -194,10 +194,19 @@ class Item:
     categorical: bool
 
 
+def _native(s: pd.Series) -> np.ndarray:
+    """The values as a numpy array without a copy where possible; NaN for missing."""
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "biuf":
+        return s.to_numpy()
+    return s.to_numpy(dtype=float, na_value=np.nan)
+
+
 def _is_binary_numeric(s: pd.Series) -> bool:
-    v = s.to_numpy(dtype=float, na_value=np.nan)
-    ok = (v == 0) | (v == 1) | np.isnan(v)
-    return bool(ok.all()) and not bool(np.isnan(v).all())
+    v = _native(s)
+    if v.dtype.kind in "biu":  # no missing values possible
+        return len(v) > 0 and bool(((v == 0) | (v == 1)).all())
+    nan = np.isnan(v)
+    return bool(((v == 0) | (v == 1) | nan).all()) and not bool(nan.all())
 
 
 def item(data: pd.DataFrame, name: str, *, kind: str, level: Any = None) -> Item:
@@ -213,7 +222,10 @@ def item(data: pd.DataFrame, name: str, *, kind: str, level: Any = None) -> Item
         raise InputError(f"variable names must be strings, got {name!r}")
     check_columns(data, [name], what="variable", table="the design's data")
     s = data[name]
-    missing = s.isna().to_numpy()
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "biu":
+        missing = np.zeros(len(s), dtype=bool)  # plain integers and booleans are never missing
+    else:
+        missing = s.isna().to_numpy()
     is_bool = pd.api.types.is_bool_dtype(s.dtype) or (
         s.dtype == object and set(pd.unique(s.dropna())) <= {True, False} and s.notna().any()
     )
@@ -268,9 +280,9 @@ def _indicators(name: str, s: pd.Series, levels: list[Any], missing: np.ndarray)
         for j, lev in enumerate(levels):
             vals[:, j] = codes == cats.index(lev)
     elif pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
-        arr = s.to_numpy(dtype=float, na_value=np.nan)
+        arr = _native(s)
         for j, lev in enumerate(levels):
-            vals[:, j] = arr == float(lev)
+            vals[:, j] = arr == lev
     else:
         codes, uniques = pd.factorize(s, sort=False)
         uniq = list(uniques)
