@@ -103,7 +103,7 @@ DEFAULT_SEED = 2025
 #: Default item non-response rates (share of eligible respondents, MCAR within strata).
 #: ``applications`` is the whole app_* battery (missing together).
 DEFAULT_NONRESPONSE: Mapping[str, float] = {
-    "plans": 0.04, "initiative": 0.05, "phase": 0.06, "budget": 0.07, "applications": 0.05,
+    "plans": 0.04, "initiative": 0.05, "phase": 0.03, "budget": 0.07, "applications": 0.05,
 }
 #: Default split of the 432 unusable raw responses over the screening rules (section 3.3).
 DEFAULT_RAW_SPLIT: Mapping[str, int] = {
