@@ -14,10 +14,13 @@ are in ``docs/replica.md``):
    (11 sectors x 4 size classes) are fitted to the published sector *and* size
    margins by iterative proportional fitting (IPF) on the stratum x answer table
    with the weighted base as stratum totals.  The fitted expected counts are then
-   turned into *integer* counts per stratum by a mixed-integer program
-   (:func:`scipy.optimize.milp`, HiGHS) that keeps every published cell within
-   its tolerance (hard for Tabel 3-6) and otherwise minimises the largest and the
-   summed deviation from the published percentages, and the distance to the IPF fit.
+   turned into *integer* counts per stratum by mixed-integer feasibility problems
+   (:func:`scipy.optimize.milp`, HiGHS, node-limited and so deterministic): every
+   published cell must lie within a tolerance of its printed value (0.049 pp for
+   Tabel 3/4, the smallest feasible of 0.1 ... 0.5 pp for Tabel 5/6, the smallest
+   feasible of 0.049 ... 10 pp otherwise, but never tighter than the cell's domain alone
+   allows), with the counts kept in the narrowest feasible window around the IPF fit
+   and, where HiGHS finds one, the point of that window nearest the fit.
    These counts do not depend on the seed.
 2. **Respondents.**  The counts are dealt out to individual respondents at random
    (``rng``), with plausible within-stratum associations (more technologies ->
@@ -386,6 +389,7 @@ def _add_cells(model: _Milp, x: np.ndarray, items: tuple[str, ...], cells: pd.Da
 
 
 _TAUS = (_PRINT_TOL, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
+_POLISH_NODES = 300
 _ZS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 4.0, 6.0)
 
 
@@ -416,16 +420,41 @@ def _ladder(what: str, build, taus, zs=_ZS) -> np.ndarray:
     )
 
 
+def _closeness(model: _Milp, x: np.ndarray, xhat: np.ndarray, shares: np.ndarray) -> None:
+    """Objective sum |x - xhat| / sd, sd = sqrt(max(xhat (1 - pi), 0.25)): stay near the IPF fit."""
+    sd = np.sqrt(np.maximum(xhat * (1.0 - shares), 0.25))
+    u = model.add(x.shape, cost=(1.0 / sd).ravel())
+    for xi, ui, xh in zip(x.ravel(), u.ravel(), xhat.ravel()):
+        model.row([xi, ui], [1.0, -1.0], hi=float(xh))
+        model.row([xi, ui], [1.0, 1.0], lo=float(xh))
+
+
+def _polish(build, counts: np.ndarray, chosen: dict) -> np.ndarray:
+    """Re-solve at the chosen (tau, z) minimising the distance to the IPF fit.
+
+    The feasibility solve returns any integer point in the window, often at its edge;
+    this pass, with the same constraints and node budget, returns the best point HiGHS
+    finds, or keeps the first one if it finds none within the budget.
+    """
+    tau, z = chosen["tau"], chosen["z"]
+    try:
+        return build(tau, z, polish=True)
+    except ConvergenceError:
+        chosen["tau"], chosen["z"] = tau, z
+        return counts
+
+
 def _search_counts(what: str, base: np.ndarray, items: tuple[str, ...], shares: np.ndarray,
                    cells: pd.DataFrame, S: _Strata, *, taus=_TAUS,
-                   extra=None) -> tuple[np.ndarray, float]:
+                   extra=None, polish: bool = True) -> tuple[np.ndarray, float]:
     """Integer counts x[h, k] with sum_k x[h, k] = base[h], near the published cells.
 
     Every cell c must satisfy |weighted % - published| <= max(tau, b_c), where b_c is
     the best bound any counts could reach in the cell's domain alone
     (:func:`_domain_bounds`); tau is the smallest value of ``taus`` that admits a
     solution, and among those the counts closest to the IPF fit (smallest window z,
-    :func:`_window`) are taken.  Returns the counts and tau.
+    :func:`_window`) are taken; with ``polish`` the point in that window nearest the
+    IPF fit is then sought (:func:`_polish`).  Returns the counts and tau.
     """
     H, K = len(base), len(items)
     cap = np.repeat(base[:, None], K, axis=1).astype(float)
@@ -433,8 +462,9 @@ def _search_counts(what: str, base: np.ndarray, items: tuple[str, ...], shares: 
     bounds = _domain_bounds(what, base, items, cells, S)
     chosen = {}
 
-    def build(tau, z):
+    def build(tau, z, polish=False):
         model = _Milp()
+        nodes = _POLISH_NODES if polish else 2000
         lo, hi = _window(xhat, shares, cap, z)
         x = model.add((H, K), lb=lo.ravel(), ub=hi.ravel(), integer=True)
         for h in range(H):
@@ -443,11 +473,15 @@ def _search_counts(what: str, base: np.ndarray, items: tuple[str, ...], shares: 
         _add_cells(model, x, items, cells, S, base, hard=tol, max_cost=0.0, sum_cost=0.0)
         if extra is not None:
             extra(model, x)
-        sol = model.solve(what)
-        chosen["tau"] = tau
+        if polish:
+            _closeness(model, x, xhat, shares)
+        sol = model.solve(what, node_limit=nodes)
+        chosen["tau"], chosen["z"] = tau, z
         return np.rint(sol[x]).astype(np.int64)
 
     counts = _ladder(what, build, taus)
+    if polish:
+        counts = _polish(build, counts, chosen)
     return counts, chosen["tau"]
 
 
@@ -528,8 +562,9 @@ def _adoption_counts(S: _Strata) -> np.ndarray:
     def n_adopters(model, x):
         model.row(x[:, 0], 1.0, lo=_N_ADOPTERS, hi=_N_ADOPTERS)
 
+    # (no polish: HiGHS finds no point within the polish node budget here)
     counts, _ = _search_counts("adoption (Tabel 3/4)", base, ADOPTION_LEVELS, shares, cells,
-                               S, taus=(_PRINT_TOL,), extra=n_adopters)
+                               S, taus=(_PRINT_TOL,), extra=n_adopters, polish=False)
     return counts
 
 
@@ -618,7 +653,7 @@ def _tech_counts(S: _Strata, adopters: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def _single_choice_counts(what: str, variable: str, items: tuple[str, ...], base: np.ndarray,
                           S: _Strata, *, cells: pd.DataFrame | None = None, prior=None,
-                          extra=None, taus=_TAUS) -> tuple[np.ndarray, float]:
+                          extra=None, taus=_TAUS, polish: bool = True) -> tuple[np.ndarray, float]:
     """IPF to the sector and size margins of ``variable``, then the integer search."""
     if cells is None:
         allcells = _published_cells()
@@ -628,7 +663,8 @@ def _single_choice_counts(what: str, variable: str, items: tuple[str, ...], base
         shares = _ipf(S.w * base, dims)
     else:
         shares = prior
-    return _search_counts(what, base, items, shares, cells, S, taus=taus, extra=extra)
+    return _search_counts(what, base, items, shares, cells, S, taus=taus, extra=extra,
+                          polish=polish)
 
 
 def _initiative_counts(S: _Strata, adopters: np.ndarray) -> tuple[np.ndarray, float]:
@@ -638,8 +674,9 @@ def _initiative_counts(S: _Strata, adopters: np.ndarray) -> tuple[np.ndarray, fl
     def n_nonindividual(model, x):
         model.row(x[:, nonind], 1.0, lo=_N_NONINDIVIDUAL, hi=_N_NONINDIVIDUAL)
 
+    # (no polish: HiGHS finds no point within the polish node budget here)
     return _single_choice_counts("initiative (Tabel 7/8)", "initiative", INITIATIVE_LEVELS,
-                                 adopters, S, extra=n_nonindividual)
+                                 adopters, S, extra=n_nonindividual, polish=False)
 
 
 def _phase_counts(S: _Strata, nonindividual: np.ndarray) -> tuple[np.ndarray, float]:
