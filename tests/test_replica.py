@@ -181,6 +181,23 @@ def test_adopter_tables_close(complete, strata, published, table):
         assert d["diff"].abs().max() <= 0.1
 
 
+def test_budget_follows_section_4_5(complete, strata):
+    """Figuur 11 split, and the text: > 50% rises in NACE 58-63, 68-75, 49-53, 64-66,
+    25.7% in 86-88, rises more frequent in large, then medium and small, than micro."""
+    adopter = (complete["adoption"] == "adopter").to_numpy(dtype=bool)
+    for level, pct in {"down": 1.2, "same": 53.0, "up_slightly": 35.1, "up_strongly": 10.8}.items():
+        y = (complete["budget"] == level).to_numpy(dtype=bool)
+        got = weighted_percent(complete.assign(all="all"), strata, "all", y, adopter)["all"]
+        assert abs(got - pct) < 0.05, level
+    up = complete["budget"].isin(["up_slightly", "up_strongly"]).to_numpy(dtype=bool)
+    by_nace = weighted_percent(complete, strata, "nace", up, adopter)
+    by_size = weighted_percent(complete, strata, "size", up, adopter)
+    assert abs(by_nace["86-88"] - 25.7) < 0.05
+    assert all(by_nace[c] > 50 for c in ("58-63", "68-75", "49-53", "64-66"))
+    assert by_size["large"] > max(by_size["medium"], by_size["small"])
+    assert min(by_size["medium"], by_size["small"]) > by_size["micro"]
+
+
 def test_base_counts_match_published_base_n(complete):
     adopters = complete["adoption"] == "adopter"
     assert adopters.sum() == 1982
