@@ -23,6 +23,7 @@ from .estimation import Estimates, mean, proportion, total
 from .frame import PopulationFrame, ResponseAccounting, parse_count, response_accounting
 from .imputation import HotDeckResult, hot_deck, multiply_impute
 from .recombine import Recombination, RecombinationTable, recombine
+from .replica import ReplicaResult, make_barometer_replica
 from .report import ReportTable, report_table
 from .rubin import MultipleImputation, combine_rubin
 from .screening import ScreeningResult, screen_responses
@@ -41,6 +42,7 @@ __all__ = [
     "PostStratification",
     "Recombination",
     "RecombinationTable",
+    "ReplicaResult",
     "ReportTable",
     "ResponseAccounting",
     "ScreeningResult",
@@ -54,6 +56,7 @@ __all__ = [
     "errors",
     "hot_deck",
     "kish_summary",
+    "make_barometer_replica",
     "mean",
     "multiply_impute",
     "parse_count",

@@ -25,6 +25,11 @@ import pandas as pd
 
 from ._published import barometer_2025_headlines, barometer_2025_published
 from .frame import PopulationFrame
+from .replica import (
+    barometer_2025_replica,
+    barometer_2025_replica_raw,
+    barometer_2025_replica_sample,
+)
 
 __all__ = [
     "NACE_CODES",
@@ -32,6 +37,9 @@ __all__ = [
     "barometer_2025",
     "barometer_2025_headlines",
     "barometer_2025_published",
+    "barometer_2025_replica",
+    "barometer_2025_replica_raw",
+    "barometer_2025_replica_sample",
     "barometer_2025_frame",
     "barometer_2025_sectors",
     "barometer_2025_sizes",

@@ -1458,8 +1458,8 @@ default 2025, keyword-only
 
     Examples
     --------
-    >>> res = make_barometer_replica()  # doctest: +SKIP
-    >>> len(res.data), len(res.raw), len(res.sampled_ids)  # doctest: +SKIP
+    >>> res = make_barometer_replica()
+    >>> len(res.data), len(res.raw), len(res.sampled_ids)
     (2915, 3347, 9610)
     """
     rates = _check_rates(nonresponse)
