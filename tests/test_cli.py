@@ -11,13 +11,36 @@ import pytest
 from surveyweights.cli import main
 
 
-def test_barometer_prints_weights_and_accounting(capsys):
-    assert main(["barometer"]) == 0
+def test_barometer_main_job(tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    assert main(["barometer", "--out", str(out_dir), "--formats", "csv,md", "--quiet"]) == 0
     out = capsys.readouterr().out
-    assert "post-stratification weights" in out
-    assert "25.4915" in out  # 1504 / 59, NACE 10-33 micro
-    assert "N = 37,839" in out and "n = 2,915" in out
-    assert "response rate = 30.3%" in out
+    assert "SYNTHETIC" in out
+    assert "3,347 responses received, 2,915 usable" in out
+    assert "response rate 30.3% of 9,610 sampled" in out
+    assert "sum 37,839 = N" in out
+    assert "36 of 36 published headline figures lie inside" in out
+    assert "adoption 58.77% [58.72, 58.82] vs 58.8%" in out
+    assert (out_dir / "tables" / "tabel_03.md").exists()
+    assert (out_dir / "figures" / "tabel_03_adoption_by_sector.png").exists()
+    weights = pd.read_csv(out_dir / "diagnostics" / "weights.csv", dtype={"nace": str})
+    row = weights[(weights["nace"] == "10-33") & (weights["size"] == "micro")].iloc[0]
+    assert row["weight"] == pytest.approx(1504 / 59)
+
+
+def test_barometer_help_documents_options(capsys):
+    with pytest.raises(SystemExit):
+        main(["barometer", "--help"])
+    out = capsys.readouterr().out
+    for opt in ("--out", "--seed", "--method", "--df", "--confidence-level", "--locale",
+                "--formats", "--no-figures", "SYNTHETIC"):
+        assert opt in out
+
+
+def test_barometer_rejects_bad_options(capsys):
+    with pytest.raises(SystemExit):
+        main(["barometer", "--df", "-2"])
+    assert "is not positive" in capsys.readouterr().err
 
 
 def test_weights_command_writes_weight_column(tmp_path, capsys):

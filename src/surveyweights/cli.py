@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 
 import pandas as pd
 
 from . import __version__
-from .datasets import barometer_2025, barometer_2025_frame
-from .errors import InputError, SurveyWeightsError
+from .ci import CI_METHODS
+from .datasets import barometer_2025_frame
+from .errors import InputError, SurveyWeightsError, SurveyWeightsWarning
 from .frame import PopulationFrame, response_accounting
 from .weighting import poststratify
 
@@ -31,31 +33,57 @@ def _fmt_table(df: pd.DataFrame, floatfmt: dict[str, str]) -> str:
 
 
 def _cmd_barometer(args: argparse.Namespace) -> int:
-    strata = barometer_2025()
-    frame = barometer_2025_frame()
-    acc = response_accounting(frame)
-    # one synthetic respondent row per usable response reproduces Tabel 2's n_h
-    resp = strata.loc[strata.index.repeat(strata["responses"]), ["nace", "size"]]
-    ps = poststratify(resp.reset_index(drop=True), frame, strata=["nace", "size"])
-    table = ps.weight_table().rename(columns={"n": "responses"})
-    print("AI-Barometer 2025 (Vlaamse overheid): post-stratification weights w_h = N_h / n_h")
-    print("Source: Tabel 1 (population N_h) and Tabel 2 (usable responses n_h)\n")
-    print(_fmt_table(table.drop(columns=["collapsed_into"]), {"weight": ".4f", "weight_sum": ".1f"}))
-    s = ps.summary
-    print(
-        f"\nN = {int(s['N']):,}  n = {int(s['n']):,}  sum of weights = {s['weight_sum']:,.1f}"
-        f"  Kish n_eff = {s['kish_n_eff']:.1f}  weight CV = {s['weight_cv']:.3f}"
-        f"  Kish deff = {s['kish_deff']:.3f}"
-    )
-    print("\nResponse accounting")
-    by_size = acc.by("size")
-    print(_fmt_table(by_size, {"response_rate": ".1%", "sampling_fraction": ".1%",
-                               "responding_fraction": ".1%"}))
-    o = acc.overall
-    print(
-        f"overall: N = {int(o['N']):,}  sample = {int(o['sample']):,}  usable responses = "
-        f"{int(o['responses']):,}  response rate = {o['response_rate']:.1%} (report: 30,3%)"
-    )
+    from . import barometer as bm
+
+    say = (lambda msg: None) if args.quiet else (lambda msg: print(f"  {msg}", flush=True))
+    print("AI-Barometer 2025 pipeline: screen -> impute -> weight -> estimate -> tables and figures")
+    print(f"Data: {bm.SYNTHETIC_NOTE}.\n")
+    df = args.df if args.df in ("design", "satterthwaite") else float(args.df)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SurveyWeightsWarning)
+        run = bm.run_barometer(rng=args.seed, method=args.method, df=df,
+                               confidence_level=args.confidence_level, progress=say)
+        files = bm.write_outputs(run, args.out, formats=args.formats, locale=args.locale,
+                                 figures=not args.no_figures, progress=say)
+    s = run.screening.summary.set_index("rule")["n"]
+    acc = response_accounting(barometer_2025_frame())
+    print(f"\nScreening: {s['total']:,} responses received, {s['kept']:,} usable "
+          f"({s['not_sampled']} other enterprise number, {s['duplicate']} duplicates, "
+          f"{s['mandatory_missing']} without the mandatory technology question); "
+          f"response rate {acc.overall['response_rate']:.1%} of {int(acc.overall['sample']):,} sampled")
+    rep = run.imputation.report
+    print("Hot-deck imputation (sector x size, fallback size, all): "
+          + ", ".join(f"{r.item} {r.n_imputed}" for r in rep.itertuples()
+                      if not r.item.startswith("app_"))
+          + f", applications {int(rep.loc[rep['item'].str.startswith('app_'), 'n_imputed'].iloc[0])}"
+          + " respondents (as a block)")
+    w = run.design.weighting.summary
+    print(f"Weights N_h/n_h: sum {w['weight_sum']:,.0f} = N, range {w['weight_min']:.2f}-"
+          f"{w['weight_max']:.2f}, Kish n_eff {w['kish_n_eff']:,.0f}, deff {w['kish_deff']:.2f}")
+    level = f"{run.settings['confidence_level']:.0%}"
+    print(f"\nHeadline figures: published vs this run ({level} CI, method={args.method}, df={args.df})")
+    h = run.headlines
+    for r in h.itertuples():
+        mark = "" if r.published_in_ci else "  (published value outside the CI)"
+        print(f"  {r.figure:<10} {r.item:<22} {r.published:5.1f}%   {r.estimate:5.1f}% "
+              f"[{r.ci_low:5.1f}, {r.ci_high:5.1f}]{mark}")
+    inside = int(h["published_in_ci"].sum())
+    print(f"  {inside} of {len(h)} published headline figures lie inside this run's {level} intervals.")
+    print("\nRecomputed from the report's own tables (no microdata; +/-0.05 pp rounding propagated):")
+    for route, name in (("nace", "sector tables"), ("size", "size tables")):
+        rec = bm.reproduce_headlines(route)
+        ad = rec[rec["item"] == "adopter"].iloc[0]
+        print(f"  from the {name}: {int(rec['consistent'].sum())} of {len(rec)} headline figures "
+              f"agree with the published value; adoption {ad['estimate']:.2f}% "
+              f"[{ad['low']:.2f}, {ad['high']:.2f}] vs 58.8%")
+    degenerate = [w for w in caught if "zero-width" in str(w.message)]
+    if degenerate:
+        print(f"\nNote: {len(degenerate)} table(s) contain estimates of exactly 0% or 100% (tiny "
+              f"cells); method {args.method!r} gives them "
+              + ("a one-sided Korn-Graubard interval." if args.method in ("beta", "wilson")
+                 else "a zero-width interval: use --method beta for an honest one."))
+    print(f"\nWrote {len(files)} files to {args.out}/ (tables/, figures/, diagnostics/); "
+          f"every table and figure is labelled SYNTHETIC.")
     return 0
 
 
@@ -85,6 +113,27 @@ def _cmd_weights(args: argparse.Namespace) -> int:
     return 0
 
 
+def _df_choice(text: str) -> str:
+    if text in ("design", "satterthwaite"):
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not 'design', 'satterthwaite' or a positive number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not positive")
+    return text
+
+
+def _formats(text: str) -> list[str]:
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    bad = [t for t in items if t not in ("csv", "md", "xlsx", "tex")]
+    if bad or not items:
+        raise argparse.ArgumentTypeError(f"unknown format(s) {bad}; choose from csv, md, xlsx, tex")
+    return items
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="surveyweights",
@@ -95,10 +144,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser(
         "barometer",
-        help="run the main job on the bundled AI-Barometer 2025 data",
-        description="Print the 44-stratum post-stratification weight table (w_h = N_h/n_h, "
-                    "Tabel 1 and 2 of the AI-Barometer 2025) and the response accounting.",
+        help="run the whole pipeline on the bundled AI-Barometer 2025 data",
+        description="Run the AI-Barometer 2025 method on the bundled SYNTHETIC replica of the "
+                    "survey: screen the 3,347 raw responses, hot-deck impute the missing "
+                    "answers, post-stratify (w_h = N_h/n_h, Tabel 1 and 2), estimate Tabel 3-12 "
+                    "and the headline figures with confidence intervals, and write report-style "
+                    "tables and figures. Prints the headline figures next to the published ones.",
     )
+    b.add_argument("--out", default="barometer-output", metavar="DIR",
+                   help="output folder (default: ./barometer-output)")
+    b.add_argument("--seed", type=int, default=2025, help="seed of the hot-deck draws (default: 2025)")
+    b.add_argument("--method", default="beta", choices=list(CI_METHODS),
+                   help="confidence-interval method (default: beta, Korn-Graubard, which stays "
+                        "honest for 0%% cells)")
+    b.add_argument("--df", default="satterthwaite", metavar="{design,satterthwaite,NUMBER}",
+                   type=_df_choice,
+                   help="degrees of freedom (default: satterthwaite, for small sectors; "
+                        "'design' is R's degf)")
+    b.add_argument("--confidence-level", type=float, default=0.95, metavar="LEVEL",
+                   help="confidence level (default: 0.95)")
+    b.add_argument("--locale", default="nl", choices=["nl", "en"],
+                   help="number format and labels of tables and figures (default: nl, 58,8%%)")
+    b.add_argument("--formats", default=["csv", "md", "xlsx", "tex"], type=_formats,
+                   metavar="csv,md,xlsx,tex", help="table formats to write (default: all four)")
+    b.add_argument("--no-figures", action="store_true", help="do not draw the figures")
+    b.add_argument("--quiet", action="store_true", help="do not print progress")
     b.set_defaults(func=_cmd_barometer)
 
     w = sub.add_parser(
