@@ -205,9 +205,14 @@ def test_empty_subset_and_domain(desA):
         sw.proportion(desA, "is_adopter", subset="size == 'huge'")
     data = desA.data.assign(size=desA.data["size"].cat.add_categories(["huge"]))
     d = sw.Design(data, strata=["nace", "size"], fpc="N")
-    with pytest.warns(sw.SurveyWeightsWarning, match=r"category 'huge' of by column 'size' has no respondents"):
+    with pytest.warns(sw.SurveyWeightsWarning, match=r"category 'huge' of by column 'size' has no respondents in the sample"):
         t = sw.proportion(d, "is_adopter", by="size").to_frame()
     assert list(t["size"]) == ["micro", "small", "medium", "large"]
+    # a category the subset excludes on purpose is simply not a domain: no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sw.SurveyWeightsWarning)
+        t = sw.proportion(desA, "is_adopter", by="size", subset="size != 'micro'").to_frame()
+    assert list(t["size"]) == ["small", "medium", "large"]
 
 
 def test_errors_name_the_fix(desA):

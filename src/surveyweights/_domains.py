@@ -90,11 +90,11 @@ class Domains:
 def domains(data: pd.DataFrame, by: str | Sequence[str] | None, mask: np.ndarray) -> Domains:
     """Cross-classify the ``by`` columns among units inside ``mask``.
 
-    Domains are the observed combinations (as R's ``svyby``), ordered by category
-    order for categorical columns and by sorted value otherwise.  A category of a
-    categorical ``by`` column that has no respondent in the subset is reported with
-    an :class:`EmptyDomainWarning`; a missing ``by`` value inside the subset is an
-    error.
+    Domains are the observed combinations inside the subset (as R's ``svyby``),
+    ordered by category order for categorical columns and by sorted value
+    otherwise.  A declared category of a categorical ``by`` column that no
+    respondent of the sample has is reported with an :class:`EmptyDomainWarning`;
+    a missing ``by`` value inside the subset is an error.
     """
     n = len(data)
     if not mask.any():
@@ -121,12 +121,16 @@ def domains(data: pd.DataFrame, by: str | Sequence[str] | None, mask: np.ndarray
         codes_full, categories, natural = _codes(data[c])
         inside = codes_full if all_in else codes_full[mask]
         present = np.bincount(inside, minlength=len(categories)) > 0
-        if natural and not present.all():
-            empty = [categories[i] for i in np.flatnonzero(~present)]
+        # warn about declared categories nobody in the sample has (a category the
+        # subset itself excludes is the caller's choice, not news)
+        in_sample = present if all_in else np.bincount(
+            codes_full[codes_full >= 0], minlength=len(categories)) > 0
+        if natural and not in_sample.all():
+            empty = [categories[i] for i in np.flatnonzero(~in_sample)]
             warnings.warn(
                 f"categor{'y' if len(empty) == 1 else 'ies'} {', '.join(show(v) for v in empty)} "
                 f"of by column {c!r} {'has' if len(empty) == 1 else 'have'} no respondents in "
-                f"the analysed subset; no estimate is given for "
+                f"the sample; no estimate is given for "
                 f"{'it' if len(empty) == 1 else 'them'}",
                 EmptyDomainWarning,
                 stacklevel=4,
