@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._codes import APP_ITEMS, NONINDIVIDUAL, TECH_ITEMS
 from .datasets import (
     barometer_2025,
     barometer_2025_frame,
@@ -60,12 +61,8 @@ __all__ = [
     "write_outputs",
 ]
 
-TECH: tuple[str, ...] = ("tech_text", "tech_speech", "tech_nlg", "tech_media", "tech_vision",
-                         "tech_ml", "tech_rpa", "tech_robots")
-APPS: tuple[str, ...] = ("app_marketing", "app_customer_service", "app_production",
-                         "app_administration", "app_strategy", "app_procurement", "app_logistics",
-                         "app_ict_security", "app_hr", "app_rnd")
-NONINDIVIDUAL: tuple[str, ...] = ("teams", "it", "management")
+TECH: tuple[str, ...] = TECH_ITEMS
+APPS: tuple[str, ...] = APP_ITEMS
 SUBSETS = {
     "all": None,
     "adopters": "adoption == 'adopter'",

@@ -18,7 +18,7 @@ from scipy import stats
 from ._domains import apply_na_policy, domains, item, subset_mask
 from ._engine import domain_df, stratified_covariance, stratified_variance
 from ._strata import show
-from .design import Design
+from .design import Design, require_design
 from .errors import DomainError, InputError
 from .estimation import _check_level, resolve_df
 
@@ -121,8 +121,7 @@ def difference(
     >>> round(float(r.to_frame()["estimate"].iloc[0]), 4)
     0.3333
     """
-    if not isinstance(design, Design):
-        raise InputError(f"the first argument must be a Design, got {type(design).__name__}")
+    require_design(design)
     if not isinstance(between, tuple) or len(between) != 2:
         raise InputError(f"between={between!r} must be a pair (a, b) of domains, e.g. ('large', 'micro')")
     lv = _check_level(confidence_level)
@@ -269,8 +268,7 @@ def chisq_test(
     >>> round(res.ndf, 6) == 1.0
     True
     """
-    if not isinstance(design, Design):
-        raise InputError(f"the first argument must be a Design, got {type(design).__name__}")
+    require_design(design)
     data = design.data
     mask = subset_mask(data, subset)
     dom = domains(data, None, mask)

@@ -23,6 +23,7 @@ from importlib.resources import files
 
 import pandas as pd
 
+from ._codes import NACE_CODES, SIZE_CODES
 from ._published import barometer_2025_headlines, barometer_2025_published
 from .frame import PopulationFrame
 from .replica import (
@@ -45,11 +46,6 @@ __all__ = [
     "barometer_2025_sizes",
 ]
 
-NACE_CODES: tuple[str, ...] = (
-    "10-33", "35-39", "41-43", "45-47", "49-53", "55-56",
-    "58-63", "64-66", "68-75", "77-82;95.1", "86-88",
-)
-SIZE_CODES: tuple[str, ...] = ("micro", "small", "medium", "large")
 
 
 def _data_path(name: str):

@@ -56,6 +56,15 @@ def _column_or_series(data: pd.DataFrame, spec: Any, *, what: str) -> pd.Series:
     )
 
 
+def require_design(obj: Any) -> None:
+    """Raise InputError unless ``obj`` is a :class:`Design` (the estimators' first argument)."""
+    if not isinstance(obj, Design):
+        raise InputError(
+            f"the first argument must be a Design, got {type(obj).__name__}; build one with "
+            f"sw.Design(data, weights=..., strata=..., fpc=...) or Design.from_population(...)"
+        )
+
+
 @dataclass(frozen=True)
 class Design:
     """A stratified (optionally clustered) sampling design, validated on construction.

@@ -24,7 +24,7 @@ from scipy import stats
 from . import ci as _ci
 from ._domains import Domains, apply_na_policy, domains, item, subset_mask
 from ._engine import cell_index, domain_df, stratified_variance
-from .design import Design
+from .design import Design, require_design
 from .errors import InputError, SurveyWeightsWarning
 
 __all__ = ["proportion", "mean", "total", "Estimates", "COLUMNS", "DF_CHOICES"]
@@ -228,11 +228,7 @@ def _estimate(
     df,
     na: str,
 ) -> Estimates:
-    if not isinstance(design, Design):
-        raise InputError(
-            f"the first argument must be a Design, got {type(design).__name__}; build one with "
-            f"sw.Design(data, weights=..., strata=..., fpc=...) or Design.from_population(...)"
-        )
+    require_design(design)
     level_ = _check_level(confidence_level)
     names = _variables(variable)
     if kind == "proportion" and method not in _ci.CI_METHODS:
