@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ._strata import as_columns, check_columns, show
-from .errors import DomainError, InputError, MissingValueError, SurveyWeightsWarning
+from .errors import DomainError, InputError, MissingValueError, SurveyWeightsWarning, user_stacklevel
 
 NA_POLICIES: tuple[str, ...] = ("error", "available")
 
@@ -133,7 +133,7 @@ def domains(data: pd.DataFrame, by: str | Sequence[str] | None, mask: np.ndarray
                 f"the sample; no estimate is given for "
                 f"{'it' if len(empty) == 1 else 'them'}",
                 EmptyDomainWarning,
-                stacklevel=4,
+                stacklevel=user_stacklevel(),
             )
         if present.all():
             per_col.append((list(categories), codes_full))

@@ -42,7 +42,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import linalg, optimize, special, stats
 
-from .errors import ConvergenceError, InputError, MissingValueError, SurveyWeightsWarning
+from .errors import (
+    ConvergenceError,
+    InputError,
+    MissingValueError,
+    SurveyWeightsWarning,
+    user_stacklevel,
+)
 
 __all__ = [
     "CI_METHODS",
@@ -212,18 +218,8 @@ def _warn_degenerate(method: str, p: np.ndarray, mask: np.ndarray) -> None:
         "uncertainty; use method='beta' (Korn-Graubard) or 'wilson', which give "
         "a one-sided interval at p = 0 or 1",
         DegenerateIntervalWarning,
-        stacklevel=_caller_stacklevel(),
+        stacklevel=user_stacklevel(),
     )
-
-
-def _caller_stacklevel() -> int:
-    """Stack level of the first frame outside this module (the user's call)."""
-    frame = sys._getframe(1)  # the function that will call warnings.warn
-    level = 1
-    while frame is not None and frame.f_globals.get("__name__") == __name__:
-        frame = frame.f_back
-        level += 1
-    return level
 
 
 def _finish(
@@ -868,7 +864,7 @@ def ci_likelihood(
             "or tiny n*p); returned the exact profile-likelihood limit instead "
             "(profile='r' keeps R's value)",
             LikelihoodProfileWarning,
-            stacklevel=_caller_stacklevel(),
+            stacklevel=user_stacklevel(),
         )
     return _finish(p_, low, high)
 

@@ -13,6 +13,8 @@ with collapse={('35-39', 'large'): ('35-39', 'medium')}"``.
 
 from __future__ import annotations
 
+import sys
+
 __all__ = [
     "SurveyWeightsError",
     "InputError",
@@ -25,6 +27,7 @@ __all__ = [
     "ImputationError",
     "ConvergenceError",
     "SurveyWeightsWarning",
+    "user_stacklevel",
 ]
 
 
@@ -70,3 +73,17 @@ class ConvergenceError(SurveyWeightsError, RuntimeError):
 
 class SurveyWeightsWarning(UserWarning):
     """Base class of every warning issued by surveyweights."""
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` for ``warnings.warn`` that points at the user's code.
+
+    Counts the frames from the caller of ``warnings.warn`` up to the first frame
+    outside the surveyweights package, whichever public function was called.
+    """
+    frame = sys._getframe(1)  # the function that calls warnings.warn (stacklevel 1)
+    level = 1
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "surveyweights":
+        frame = frame.f_back
+        level += 1
+    return level

@@ -25,7 +25,7 @@ from . import ci as _ci
 from ._domains import Domains, apply_na_policy, domains, item, subset_mask
 from ._engine import cell_index, domain_df, stratified_variance
 from .design import Design, require_design
-from .errors import InputError, SurveyWeightsWarning
+from .errors import InputError, SurveyWeightsWarning, user_stacklevel
 
 __all__ = ["proportion", "mean", "total", "Estimates", "COLUMNS", "DF_CHOICES"]
 
@@ -159,7 +159,7 @@ def _interval(kind: str, method: str, est, se, df, level, n, likelihood=None):
             f"interval is the whole range; use df='satterthwaite', which counts the "
             f"strata's own degrees of freedom, or a coarser domain",
             NoDegreesOfFreedomWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
     if ok.any():
         if kind == "proportion":

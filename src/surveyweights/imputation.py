@@ -29,7 +29,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ImputationError, InputError, MissingValueError, SurveyWeightsWarning
+from .errors import (
+    ImputationError,
+    InputError,
+    MissingValueError,
+    SurveyWeightsWarning,
+    user_stacklevel,
+)
 from .rubin import MultipleImputation
 
 __all__ = [
@@ -882,7 +888,7 @@ def hot_deck(
                 "together with blocks="
             )
     for msg in warn_msgs:
-        warnings.warn(msg, EligibilityWarning, stacklevel=2)
+        warnings.warn(msg, EligibilityWarning, stacklevel=user_stacklevel())
 
     report = pd.DataFrame([report_rows[c] for c in items])
     level_totals = [int(report[f"n_level_{lev}"].sum()) for lev in range(n_levels)]
