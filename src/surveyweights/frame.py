@@ -417,25 +417,19 @@ def _check_and_drop_totals(t: pd.DataFrame, label: str) -> pd.DataFrame:
             f"row labels: {list(t.index)}, column labels: {list(t.columns)}"
         )
     body = t.drop(index=[label] if has_row else [], columns=[label] if has_col else [])
-    if has_row:
-        printed = t.loc[label, body.columns]
-        summed = body.sum(axis=0)
+    # a printed total row sums the cells of each column, a total column those of each row
+    checks = [(has_row, lambda: t.loc[label, body.columns], 0, "column"),
+              (has_col, lambda: t.loc[body.index, label], 1, "row")]
+    for present, printed_of, axis, kind in checks:
+        if not present:
+            continue
+        printed, summed = printed_of(), body.sum(axis=axis)
         bad = printed[printed != summed]
         if len(bad):
-            c = bad.index[0]
+            k = bad.index[0]
             raise PopulationFrameError(
-                f"printed total {int(printed[c])} of column {c!r} differs from the sum of "
-                f"its cells {int(summed[c])}; a cell or the total was mistyped"
-            )
-    if has_col:
-        printed = t.loc[body.index, label]
-        summed = body.sum(axis=1)
-        bad = printed[printed != summed]
-        if len(bad):
-            r = bad.index[0]
-            raise PopulationFrameError(
-                f"printed total {int(printed[r])} of row {r!r} differs from the sum of its "
-                f"cells {int(summed[r])}; a cell or the total was mistyped"
+                f"printed total {int(printed[k])} of {kind} {k!r} differs from the sum of "
+                f"its cells {int(summed[k])}; a cell or the total was mistyped"
             )
     if has_row and has_col:
         grand = int(t.loc[label, label])
