@@ -81,14 +81,15 @@ run.headlines.round(1)
 
 # %%
 tabel3_replica = sw.report_table(run.estimates[3], rows="nace", ci=True,
-                                 column_labels=sw.report.published_labels(3),
+                                 row_labels=bm.row_labels("nace"),
+                                 column_labels=bm.published_labels(3),
                                  caption="Tabel 3: Adoptiegraad per bedrijfssector", n=2915,
                                  synthetic=True)
 print(tabel3_replica)
 
 # %%
 fig = sw.plots.bar_chart(sw.proportion(run.design, list(bm.TECH), method="beta"),
-                         labels=sw.report.published_labels(5), synthetic=True,
+                         labels=bm.published_labels(5), synthetic=True,
                          title="Adoptiegraad type AI-technologieën (N=2.915)")
 fig
 

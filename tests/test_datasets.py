@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import surveyweights as sw
+from surveyweights.barometer._data import data_file
 from surveyweights.datasets import NACE_CODES, SIZE_CODES
 
 # The printed totals of Tabel 1 (population, sample) and Tabel 2 (usable responses),
@@ -101,7 +102,7 @@ def test_response_rate_30_3_percent():
 def test_bundled_crosstabs_check_printed_totals(tmp_path):
     """The loader's total check catches a mistyped cell (here 1.504 -> 1.540)."""
     raw = pd.read_csv(
-        sw.datasets._data_path("barometer_2025_tabel1_population.csv"), dtype=str
+        data_file("barometer_2025_tabel1_population.csv").open(encoding="utf-8"), dtype=str
     ).set_index("grootte")
     raw.iloc[0, 0] = "1.540"
     with pytest.raises(sw.errors.PopulationFrameError, match=r"printed total 4952 of column 'NACE 10-33' differs from the sum of its cells 4988"):

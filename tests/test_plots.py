@@ -19,7 +19,8 @@ from matplotlib.figure import Figure
 import surveyweights as sw
 from surveyweights.errors import InputError
 from surveyweights.plots import bar_chart, save_figure, stacked_bar_chart
-from surveyweights.report import format_percent, published_labels
+from surveyweights.barometer.labels import published_labels, row_labels
+from surveyweights.report import format_percent
 
 TECHS = ["tech_text", "tech_speech", "tech_nlg", "tech_media", "tech_vision", "tech_ml",
          "tech_rpa", "tech_robots"]
@@ -141,7 +142,7 @@ def test_bar_chart_ci_not_needed_when_off():
 def test_bar_chart_by_domain_from_estimates(desA):
     f = sw.proportion(desA, "adoption", by="nace").to_frame()
     f = f[f["level"] == "adopter"]
-    fig = bar_chart(f, sort=False, synthetic=True, note="Bron: dataset A")
+    fig = bar_chart(f, sort=False, synthetic=True, note="Bron: dataset A", labels=row_labels("nace"))
     assert len(bars(fig)[0]) == 11
     assert len(errorbars(fig)) == 1
     labels = ytick_texts(fig)
@@ -186,7 +187,7 @@ def test_bar_chart_errors():
 
 def test_stacked_bar_chart_tabel3(desA):
     e = sw.proportion(desA, "adoption", by="nace")
-    fig = stacked_bar_chart(e, rows="nace", labels=published_labels(3),
+    fig = stacked_bar_chart(e, rows="nace", labels=published_labels(3), row_labels=row_labels("nace"),
                             title="Adoptiegraad per bedrijfssector", synthetic=True)
     containers = bars(fig)
     assert len(containers) == 3
@@ -214,7 +215,7 @@ def test_stacked_bar_chart_tabel3(desA):
 def test_stacked_bar_chart_small_segments_unlabelled_and_english():
     est = pd.DataFrame({"size": ["micro"] * 3, "variable": "adoption",
                         "level": ["adopter", "plans", "no_plans"], "estimate": [0.9, 0.04, 0.06]})
-    fig = stacked_bar_chart(est, rows="size", locale="en")
+    fig = stacked_bar_chart(est, rows="size", locale="en", labels=row_labels("size", locale="en"))
     assert [t.get_text() for t in fig.axes[0].texts] == ["90.0%", "6.0%"]
     assert ytick_texts(fig) == ["Micro (5-9 employees)"]
 

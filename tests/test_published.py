@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from surveyweights._published import barometer_2025_headlines, barometer_2025_published
+from surveyweights.barometer.published import barometer_2025_headlines, barometer_2025_published
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPORT = FIXTURES / "report" / "ai_barometer_2025.txt"

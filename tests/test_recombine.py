@@ -20,7 +20,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from surveyweights._published import barometer_2025_headlines, barometer_2025_published
+from surveyweights.barometer.published import barometer_2025_headlines, barometer_2025_published
 from surveyweights.errors import (
     DomainError,
     InputError,
@@ -29,7 +29,7 @@ from surveyweights.errors import (
 )
 from surveyweights.recombine import Recombination, RecombinationTable, recombine
 
-DATA = Path(__file__).parent.parent / "src" / "surveyweights" / "data"
+DATA = Path(__file__).parent.parent / "src" / "surveyweights" / "barometer" / "data"
 SIZE_LABELS = {
     "Micro (5-9 werknemers)": "micro",
     "Klein (10-49 werknemers)": "small",

@@ -300,7 +300,7 @@ def test_default_seed_regenerates_the_bundled_files():
     res = replica.make_barometer_replica()
     frames = {"data": res.data, "complete": res.complete, "raw": res.raw, "sample": res.sampled_ids}
     for key, frame in frames.items():
-        bundled = (files("surveyweights") / "data" / replica._FILES[key]).read_text(encoding="utf-8")
+        bundled = (files("surveyweights.barometer") / "data" / replica._FILES[key]).read_text(encoding="utf-8")
         assert replica._csv_text(frame) == bundled, key
         assert frame.attrs["source"].startswith("SYNTHETIC")
 

@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 
 import surveyweights as sw
 from surveyweights.errors import InputError
+from surveyweights.barometer.labels import published_labels, row_labels
 from surveyweights.report import (
     ReportTable,
     format_count,
     format_percent,
-    published_labels,
     report_table,
 )
 
@@ -58,6 +58,7 @@ def published_table(table: int) -> ReportTable:
         published_as_estimates(table),
         rows=p["by"].iloc[0],
         columns="variable" if p["multi_response"].iloc[0] else "level",
+        row_labels=row_labels(p["by"].iloc[0]),
         column_labels=published_labels(table),
         locale="nl",
         caption=CAPTIONS.get(table),
@@ -205,12 +206,13 @@ def test_bad_decimals(decimals):
 
 def test_locale_en_labels_and_numbers():
     t = report_table(published_as_estimates(3), rows="nace", locale="en",
-                     caption="Table 3", n=2915)
+                     labels=row_labels("nace", locale="en"), caption="Table 3", n=2915)
     assert t.caption == "Table 3 (N=2,915)"
     assert t.formatted.loc["NACE 58-63 (Information and communication)"].tolist() == [
         "91.1%", "4.6%", "4.4%"]
     assert list(t.formatted.columns) == ["adopter", "plans", "no_plans"]
-    t4 = report_table(published_as_estimates(4), rows="size", locale="en")
+    t4 = report_table(published_as_estimates(4), rows="size", locale="en",
+                      labels=row_labels("size", locale="en"))
     assert list(t4.formatted.index) == ["Micro (5-9 employees)", "Small (10-49 employees)",
                                         "Medium (50-249 employees)", "Large (>= 250 employees)"]
 
@@ -223,14 +225,17 @@ def test_unknown_locale(locale):
 
 def test_label_overrides_and_raw_values():
     est = published_as_estimates(3)
-    t = report_table(est, rows="nace", row_labels={"58-63": "ICT"}, column_labels={"plans": "Plannen"})
-    assert t.formatted.index[6] == "ICT"
-    assert t.formatted.index[0] == "NACE 10-33 (maakindustrie)"  # unmapped keeps the default
+    t = report_table(est, rows="nace", labels=row_labels("nace"), row_labels={"58-63": "ICT"},
+                     column_labels={"plans": "Plannen"})
+    assert t.formatted.index[6] == "ICT"  # row_labels take precedence over labels
+    assert t.formatted.index[0] == "NACE 10-33 (maakindustrie)"  # from labels
     assert list(t.formatted.columns) == ["adopter", "Plannen", "no_plans"]
     # domains that are not the barometer codes keep their raw values
     other = est.assign(nace=est["nace"].replace({"10-33": "C"}))
     t2 = report_table(other, rows="nace")
     assert t2.formatted.index[0] == "C" and t2.formatted.index[6] == "58-63"
+    # without labels= even the barometer's own codes are printed as they are
+    assert report_table(est, rows="nace").formatted.index[6] == "58-63"
     # a column named 'region' gets no barometer labels
     t3 = report_table(est.rename(columns={"nace": "region"}), rows="region")
     assert t3.formatted.index[6] == "58-63"
@@ -248,8 +253,8 @@ def test_missing_cell_is_a_dash():
     est = published_as_estimates(4)
     est = est[~((est["size"] == "large") & (est["level"] == "plans"))]
     t = report_table(est, rows="size")
-    assert t.formatted.loc["Groot (>= 250 werknemers)"].tolist() == ["85,4%", "–", "7,1%"]
-    assert np.isnan(t.values.loc["Groot (>= 250 werknemers)", "plans"])
+    assert t.formatted.loc["large"].tolist() == ["85,4%", "–", "7,1%"]
+    assert np.isnan(t.values.loc["large", "plans"])
 
 
 def test_no_domains_gives_one_total_row():
@@ -282,7 +287,7 @@ def test_ci_in_cells_and_values_numeric():
 
 def test_from_estimates_object(desA):
     e = sw.proportion(desA, "adoption", by="size")
-    t = report_table(e, rows="size", ci=True)
+    t = report_table(e, rows="size", ci=True, labels=row_labels("size"))
     f = e.to_frame()
     assert list(t.formatted.index) == ["Micro (5-9 werknemers)", "Klein (10-49 werknemers)",
                                        "Middelgroot (50-249 werknemers)", "Groot (>= 250 werknemers)"]
@@ -298,7 +303,8 @@ def test_multi_response_from_estimates(desA):
     techs = ["tech_text", "tech_speech", "tech_nlg", "tech_media", "tech_vision", "tech_ml",
              "tech_rpa", "tech_robots"]
     e = sw.proportion(desA, techs, by="nace")
-    t = report_table(e, rows="nace", columns="variable", column_labels=published_labels(5))
+    t = report_table(e, rows="nace", columns="variable", row_labels=row_labels("nace"),
+                     column_labels=published_labels(5))
     assert t.values.shape == (11, 8)
     assert list(t.formatted.columns) == list(published_labels(5).values())
     assert list(t.row_keys) == list(sw.datasets.NACE_CODES)
@@ -510,7 +516,7 @@ def test_to_excel(tmp_path):
 def test_to_excel_without_caption_and_synthetic(tmp_path):
     est = published_as_estimates(4)
     plain = pd.read_excel(report_table(est, rows="size").to_excel(tmp_path / "p.xlsx"), index_col=0)
-    assert plain.loc["Groot (>= 250 werknemers)"].tolist() == ["85,4%", "7,5%", "7,1%"]
+    assert plain.loc["large"].tolist() == ["85,4%", "7,5%", "7,1%"]
     path = report_table(est, rows="size", synthetic=True).to_excel(tmp_path / "s.xlsx")
     wb = openpyxl.load_workbook(path)
     assert wb["table"]["A1"].value.startswith("[SYNTHETIC DATA")

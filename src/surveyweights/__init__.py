@@ -5,6 +5,11 @@ The data flow one way (see ARCHITECTURE.md)::
     population frame --+
     responses -- screen -- impute -- weight --> Design --> estimate --> tables / plots
 
+The general library is in ``frame``, ``screening``, ``imputation/``, ``weighting/``,
+``design/``, ``variance/``, ``estimation/`` and ``report/``; the AI-Barometer 2025
+case study (its data, published tables, synthetic replica and main job) is in
+``barometer/``, and ``datasets`` loads its bundled files.
+
 Quick start
 -----------
 >>> import surveyweights as sw
@@ -16,16 +21,25 @@ Quick start
 from __future__ import annotations
 
 from . import datasets, errors
-from .comparison import ChisqTest, Difference, chisq_test, difference
+from .barometer.replica import ReplicaResult, make_barometer_replica
 from .design import Design
 from .errors import SurveyWeightsError, SurveyWeightsWarning
-from .estimation import Estimates, mean, proportion, total
+from .estimation import (
+    ChisqTest,
+    Difference,
+    Estimates,
+    Recombination,
+    RecombinationTable,
+    chisq_test,
+    difference,
+    mean,
+    proportion,
+    recombine,
+    total,
+)
 from .frame import PopulationFrame, ResponseAccounting, parse_count, response_accounting
-from .imputation import HotDeckResult, hot_deck, multiply_impute
-from .recombine import Recombination, RecombinationTable, recombine
-from .replica import ReplicaResult, make_barometer_replica
+from .imputation import HotDeckResult, MultipleImputation, combine_rubin, hot_deck, multiply_impute
 from .report import ReportTable, report_table
-from .rubin import MultipleImputation, combine_rubin
 from .screening import ScreeningResult, screen_responses
 from .weighting import PostStratification, kish_summary, poststratify
 
@@ -76,5 +90,5 @@ def __getattr__(name: str):
     if name == "plots":
         import importlib
 
-        return importlib.import_module(".plots", __name__)
+        return importlib.import_module(".report.plots", __name__)
     raise AttributeError(f"module 'surveyweights' has no attribute {name!r}")

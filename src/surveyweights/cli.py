@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from . import __version__
-from .ci import CI_METHODS
+from .estimation.ci import CI_METHODS
 from .datasets import barometer_2025_frame
 from .errors import InputError, SurveyWeightsError, SurveyWeightsWarning
 from .frame import PopulationFrame, response_accounting

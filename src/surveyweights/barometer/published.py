@@ -11,9 +11,10 @@ DataFrames so that the headlines can be recombined from the tables with
 
 from __future__ import annotations
 
-from importlib.resources import files
 
 import pandas as pd
+
+from ._data import data_file
 
 __all__ = ["barometer_2025_published", "barometer_2025_headlines"]
 
@@ -46,7 +47,7 @@ _HEADLINE_DTYPES = {
 
 
 def _read(name: str, dtypes: dict[str, str]) -> pd.DataFrame:
-    path = files("surveyweights") / "data" / name
+    path = data_file(name)
     with path.open("r", encoding="utf-8") as fh:
         frame = pd.read_csv(fh, dtype=dtypes, keep_default_na=False, na_values={"base_n": [""]})
     return frame[list(dtypes)]
@@ -106,7 +107,7 @@ def barometer_2025_published() -> pd.DataFrame:
 
     Examples
     --------
-    >>> from surveyweights._published import barometer_2025_published
+    >>> from surveyweights.barometer.published import barometer_2025_published
     >>> pub = barometer_2025_published()
     >>> row = pub.query("table == 3 and domain == '58-63' and item == 'adopter'")
     >>> row[["percent_text", "percent", "base_n"]].to_numpy().tolist()
@@ -137,7 +138,7 @@ def barometer_2025_headlines() -> pd.DataFrame:
 
     Examples
     --------
-    >>> from surveyweights._published import barometer_2025_headlines
+    >>> from surveyweights.barometer.published import barometer_2025_headlines
     >>> h = barometer_2025_headlines()
     >>> h.query("variable == 'adoption' and item == 'adopter'")["percent"].tolist()
     [58.8]

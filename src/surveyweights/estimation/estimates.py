@@ -3,8 +3,8 @@
 All three estimators share one path: the item is encoded as indicators (or a
 numeric column), the domains of ``by=`` inside ``subset=`` become integer codes,
 weighted sums per domain give the estimates, the linearized scores go to the one
-variance engine (:mod:`surveyweights._engine`), and the confidence interval
-comes from :mod:`surveyweights.ci`.
+design's variance method (:mod:`surveyweights.variance`), and the confidence
+interval comes from :mod:`surveyweights.estimation.ci`.
 
 Every estimator returns an :class:`Estimates` object; ``.to_frame()`` gives the
 tidy table with the fixed columns :data:`COLUMNS` after the ``by`` columns.
@@ -23,9 +23,9 @@ from scipy import stats
 
 from . import ci as _ci
 from ._domains import Domains, apply_na_policy, domains, item, subset_mask
-from ._engine import cell_index, domain_df, stratified_variance
-from .design import Design, require_design
-from .errors import InputError, SurveyWeightsWarning, user_stacklevel
+from ..variance.taylor import cell_index
+from ..design import Design, require_design
+from ..errors import InputError, SurveyWeightsWarning, user_stacklevel
 
 __all__ = ["proportion", "mean", "total", "Estimates", "COLUMNS", "DF_CHOICES"]
 
@@ -300,20 +300,22 @@ def _one_item(kind, design, it, dom: Domains, code, n_missing, w, method, level,
             sums = (Tc - mu[gcell] * Wc[:, None]) / W[gcell][:, None]
         else:
             sums = None
+    reestimate = _reestimator(kind, it.values, code, G)
     if idx is not None:
-        lin = stratified_variance(design, zin, code, G, index=idx, cell_sums=sums)
+        lin = design.variance.variance(design, zin, code, G, index=idx, cell_sums=sums,
+                                       reestimate=reestimate)
     else:
         scores = np.zeros_like(it.values)
         scores[code >= 0] = zin
-        lin = stratified_variance(design, scores, code, G)
+        lin = design.variance.variance(design, scores, code, G, reestimate=reestimate)
         del scores
     del zin
     var = np.maximum(lin.variance, 0.0)
     se = np.sqrt(var)
     # df and the beta method's n come from the domain design with its non-respondents
     # to the item (as R's svyciprop(na.rm=TRUE): they stay sampled units of n_h)
-    if n_missing.any() or design._psu is not None:
-        ddf_g = domain_df(design, dom.code, G)
+    if lin.cells is None or n_missing.any() or design._psu is not None:
+        ddf_g = design.variance.domain_df(design, dom.code, G)
     else:
         ddf_g = (lin.cells.sum(axis=0) - (lin.cells > 0).sum(axis=0)).astype(float)
     ddf = np.repeat(ddf_g[:, None], L, axis=1)
@@ -364,12 +366,30 @@ def _one_item(kind, design, it, dom: Domains, code, n_missing, w, method, level,
     return out
 
 
+def _reestimator(kind: str, y: np.ndarray, code: np.ndarray, G: int):
+    """The estimates (G, L) under other weights: totals, or ratios of totals for means
+    and proportions (what a replicate-weight variance method recomputes per replicate)."""
+
+    def reestimate(w: np.ndarray) -> np.ndarray:
+        keep = code >= 0
+        g, wk, yk = code[keep], np.asarray(w, dtype=float)[keep], y[keep]
+        T = np.column_stack([np.bincount(g, weights=wk * yk[:, j], minlength=G)
+                             for j in range(yk.shape[1])])
+        if kind == "total":
+            return T
+        W = np.bincount(g, weights=wk, minlength=G)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return T / W[:, None]
+
+    return reestimate
+
+
 def _irls_start(y: np.ndarray, w: np.ndarray, dom_code: np.ndarray, code: np.ndarray,
                 G: int) -> tuple[np.ndarray, np.ndarray]:
     """R's first IRLS iterate of svyglm(y ~ 1, quasibinomial) per domain and level, (G, L),
     and the weight scale (mean weight of the fitted rows / of all rows) per domain.
 
-    Vectorised form of :func:`surveyweights.ci.r_irls_start`: weights normalised by
+    Vectorised form of :func:`surveyweights.estimation.ci.r_irls_start`: weights normalised by
     their mean over the domain design's rows (``dom_code``; with na.rm R keeps the
     rows with a missing item in that mean), the fit over the rows with an observed
     value (``code``).  Only the likelihood interval needs it (for 1e-8 parity with R).
@@ -449,7 +469,7 @@ def proportion(
     method : str, default "logit", keyword-only
         The interval: ``"logit"``, ``"likelihood"``, ``"asin"``, ``"beta"``,
         ``"mean"``, ``"xlogit"`` (R's ``svyciprop`` methods) or ``"wilson"``; see
-        :mod:`surveyweights.ci`.
+        :mod:`surveyweights.estimation.ci`.
 
     Returns
     -------
@@ -471,7 +491,8 @@ def proportion(
     -----
     For domain d and level l, p = sum_d w y / sum_d w, with the linearized score
     z_i = w_i 1[i in d] (y_i - p) / sum_d w; its variance is the stratified
-    with-fpc variance of :mod:`surveyweights._engine`.  Matches R's
+    with-fpc variance of :mod:`surveyweights.variance.taylor` (or the design's
+    other variance method).  Matches R's
     ``svymean(~y, design)`` and ``svyby(~y, ~by, design, svymean)`` (estimates and
     SEs), ``svyciprop(~y, design, method=...)`` with ``df=degf(design)`` for the
     whole sample, and ``svyby(~y, ~by, design, svyciprop, method=...)`` per domain

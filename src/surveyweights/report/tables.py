@@ -1,25 +1,24 @@
-"""Report-style tables of estimates: Tabel 3/4/5-like layouts, formatted and exported.
+"""Report-style tables of estimates: domains in rows, categories in columns, exported.
 
 :func:`report_table` turns a tidy estimate table (an :class:`~surveyweights.Estimates`
-or its ``.to_frame()``) into a domain x category table of percentages, laid out
-like the tables of the AI-Barometer 2025: one row per sector or size class, one
-column per answer category (``columns="level"``, Tabel 3/4/7) or per item of a
-multi-response set (``columns="variable"``, Tabel 5/6), cells such as ``55,9%``.
-The result, a frozen :class:`ReportTable`, keeps the numbers (``.values``), the
+or its ``.to_frame()``) into a domain x category table of percentages: one row
+per domain, one column per answer category (``columns="level"``) or per item of
+a multi-response set (``columns="variable"``), cells such as ``55,9%``.  The
+result, a frozen :class:`ReportTable`, keeps the numbers (``.values``), the
 printed strings (``.formatted``) and the caption, and writes CSV, Markdown,
 LaTeX and Excel through pandas (which delegates to ``tabulate``, ``jinja2`` and
 ``openpyxl``).
 
-Formatting rules
-----------------
-* A share ``p`` in [0, 1] is printed as the percentage ``100 p`` rounded to
-  ``decimals`` places, **half away from zero** (the report's convention), with the
-  locale's decimal mark and a percent sign: ``0.5595 -> "56,0%"`` (``nl``),
-  ``"56.0%"`` (``en``).  Rounding is done in decimal arithmetic on the shortest
-  decimal representation of the float (``repr``), so ``0.1235`` counts as exactly
-  0.1235 and gives ``12,4%``, although the binary double is slightly below it.
-* Counts (the ``N=`` of a caption) use the locale's thousands separator:
-  ``2.915`` (``nl``), ``2,915`` (``en``).
+Labels come from the data or from the caller, never from a column's name: rows
+and columns are labelled by their raw values unless ``labels=`` (or
+``row_labels=``/``column_labels=``) maps them to printed labels, and a
+categorical domain column keeps its categories' order.
+
+Formatting rules (see :mod:`surveyweights.report.formatting`)
+-------------------------------------------------------------
+* Percentages are rounded **half away from zero** in decimal arithmetic, with the
+  locale's decimal mark: ``0.5595 -> "56,0%"`` (``nl``), ``"56.0%"`` (``en``).
+* Counts (the ``N=`` of a caption) use the locale's thousands separator.
 * An interval is printed after the estimate, in brackets, without percent signs:
   ``58,8% [56,5–61,1]``; the en dash separates the limits so that it cannot be
   confused with a decimal comma.
@@ -40,7 +39,9 @@ Examples
 >>> t.formatted.to_numpy().tolist()
 [['50,7%', '49,3%'], ['85,4%', '14,6%']]
 >>> list(t.formatted.index)
-['Micro (5-9 werknemers)', 'Groot (>= 250 werknemers)']
+['micro', 'large']
+>>> list(report_table(est, rows="size", labels={"micro": "Micro (5-9)"}).formatted.index)
+['Micro (5-9)', 'large']
 """
 
 from __future__ import annotations
@@ -49,50 +50,24 @@ import html
 import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
-from .estimation import COLUMNS
+from ..errors import InputError
+from ..estimation.estimates import COLUMNS
+from .formatting import (
+    _check_count,
+    _check_decimals,
+    _fmt_percent,
+    _latex_escape,
+    _locale,
+    format_count,
+)
 
-__all__ = [
-    "LOCALES",
-    "ReportTable",
-    "format_count",
-    "format_percent",
-    "published_labels",
-    "report_table",
-]
-
-
-@dataclass(frozen=True)
-class _Locale:
-    decimal: str
-    thousands: str
-    total: str
-    synthetic: str
-    missing: str = "–"
-
-
-#: The locales of report output: decimal mark, thousands separator and wording.
-LOCALES: dict[str, _Locale] = {
-    "nl": _Locale(
-        decimal=",",
-        thousands=".",
-        total="Totaal",
-        synthetic="SYNTHETIC DATA: synthetische gegevens, geen echte enquêteresultaten",
-    ),
-    "en": _Locale(
-        decimal=".",
-        thousands=",",
-        total="Total",
-        synthetic="SYNTHETIC DATA: not real survey results",
-    ),
-}
+__all__ = ["ReportTable", "report_table"]
 
 #: A share may exceed [0, 1] by this much (floating-point noise of a ratio of sums).
 _SHARE_TOLERANCE = 1e-9
@@ -100,189 +75,55 @@ _SHARE_TOLERANCE = 1e-9
 _COLUMN_MODES = ("level", "variable")
 
 
-# --------------------------------------------------------------------------- formatting
-
-
-def _locale(locale: Any) -> _Locale:
-    if not isinstance(locale, str) or locale not in LOCALES:
-        raise InputError(
-            f"locale={locale!r} is not a known locale; choose one of {list(LOCALES)}"
-        )
-    return LOCALES[locale]
-
-
-def _check_decimals(decimals: Any) -> int:
-    if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)) or decimals < 0:
-        raise InputError(
-            f"decimals={decimals!r} is not a whole number >= 0; give e.g. decimals=1 for 55,9%"
-        )
-    return int(decimals)
-
-
-def _localize(text: str, loc: _Locale) -> str:
-    """Swap the ``,``/``.`` of Python's ``format(x, ',.1f')`` for the locale's marks."""
-    return text.translate(str.maketrans({",": loc.thousands, ".": loc.decimal}))
-
-
-def _round_percent(share: float, decimals: int) -> Decimal:
-    """``100 * share`` rounded half away from zero, in decimal arithmetic."""
-    d = Decimal(repr(float(share))).scaleb(2)
-    q = d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    return abs(q) if q == 0 else q  # never "-0,0%"
-
-
-def _fmt_percent(share: float, decimals: int, loc: _Locale, *, sign: bool = True) -> str:
-    if share is None or not math.isfinite(float(share)):
-        return loc.missing
-    q = _round_percent(share, decimals)
-    return _localize(format(q, f",.{decimals}f"), loc) + ("%" if sign else "")
-
-
-def format_percent(share: float, *, locale: str = "nl", decimals: int = 1) -> str:
-    """A share in [0, 1] as a printed percentage: ``0.588 -> "58,8%"``.
-
-    Parameters
-    ----------
-    share : float
-        The proportion (``0.588`` for 58.8%).  NaN gives ``"–"``.
-    locale : {"nl", "en"}, default "nl", keyword-only
-    decimals : int, default 1, keyword-only
-
-    Returns
-    -------
-    str
-
-    Notes
-    -----
-    Rounds half away from zero in decimal arithmetic on ``repr(share)``, so
-    ``0.1235`` (stored as 0.12349999...) still gives ``12,4%``.
-
-    Examples
-    --------
-    >>> format_percent(0.1235), format_percent(0.12345), format_percent(0.0005)
-    ('12,4%', '12,3%', '0,1%')
-    >>> format_percent(0.588, locale="en"), format_percent(1.0, decimals=0)
-    ('58.8%', '100%')
-    """
-    return _fmt_percent(share, _check_decimals(decimals), _locale(locale))
-
-
-def format_count(n: int, *, locale: str = "nl") -> str:
-    """A whole number with the locale's thousands separator: ``2915 -> "2.915"``.
-
-    Examples
-    --------
-    >>> format_count(2915), format_count(37839, locale="en"), format_count(12)
-    ('2.915', '37,839', '12')
-    """
-    loc = _locale(locale)
-    return _localize(format(_check_count(n), ","), loc)
-
-
-def _check_count(n: Any) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise InputError(f"n={n!r} is not a whole number >= 0; give the base size, e.g. n=2915")
-    return int(n)
-
-
-_LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-    "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-}
-
-
-def _latex_escape(text: str) -> str:
-    """Escape LaTeX's special characters in a caption (pandas escapes only the cells)."""
-    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
-
-
 # --------------------------------------------------------------------------- labels
 
 
-def published_labels(table: int, *, column: str = "item_label_nl") -> dict[str, str]:
-    """The column headers of a published AI-Barometer 2025 table, by item key.
-
-    Parameters
-    ----------
-    table : int
-        The table number, 3 to 12 (see
-        :func:`surveyweights.datasets.barometer_2025_published`).
-    column : str, default "item_label_nl", keyword-only
-        The label column of the published table.
-
-    Returns
-    -------
-    dict
-        ``{item: label}`` in the printed column order, e.g. for Tabel 3
-        ``{"adopter": "Minstens één AI-technologie", ...}``.  Pass it as
-        ``column_labels=`` of :func:`report_table` (single-choice tables: the
-        keys are the levels; multi-response tables: the keys are the item
-        variables, e.g. ``tech_text``).
-
-    Raises
-    ------
-    InputError
-        If ``table`` is not one of the published tables.
-
-    Examples
-    --------
-    >>> published_labels(3)["plans"]
-    'Geen gebruik, wel plannen'
-    >>> list(published_labels(5))[:2]
-    ['tech_text', 'tech_speech']
-    """
-    from ._published import barometer_2025_published
-
-    pub = barometer_2025_published()
-    tables = sorted(int(t) for t in pub["table"].unique())
-    if isinstance(table, bool) or not isinstance(table, (int, np.integer)) or table not in tables:
+def _check_mapping(value: Any, what: str) -> Mapping | None:
+    if value is not None and not isinstance(value, Mapping):
         raise InputError(
-            f"table={table!r} is not a published table; choose one of {tables} "
-            f"(Tabel 3 to 12 of the AI-Barometer 2025)"
-        )
-    if column not in ("item_label_nl",):
-        raise InputError(f"column={column!r} is not a label column; use column='item_label_nl'")
-    rows = pub[pub["table"] == table]
-    return dict(zip(rows["item"], rows[column]))
-
-
-def _barometer_row_labels(rows: str | None, keys: list, locale: str) -> dict:
-    """The report's row labels when ``rows`` holds the barometer's nace or size codes."""
-    from .datasets import barometer_2025_sectors, barometer_2025_sizes
-
-    label = "label_nl" if locale == "nl" else "label_en"
-    if rows == "nace":
-        t = barometer_2025_sectors()
-        table = {c: f"NACE {c} ({lab})" for c, lab in zip(t["nace"], t[label])}
-    elif rows == "size":
-        t = barometer_2025_sizes()
-        table = dict(zip(t["size"], t[label]))
-    else:
-        return {}
-    if all(isinstance(k, str) and k in table for k in keys):
-        return {k: table[k] for k in keys}
-    return {}
-
-
-def _labels(keys: list, default: Mapping, override: Mapping | None, what: str) -> list[str]:
-    if override is not None and not isinstance(override, Mapping):
-        raise InputError(
-            f"{what}={override!r} is not a mapping; give a dict from values to labels, "
+            f"{what}={value!r} is not a mapping; give a dict from values to labels, "
             f"e.g. {{'58-63': 'ICT'}}"
         )
+    return value
+
+
+def _labels(keys: list, default: Mapping, maps: list[tuple[str, Mapping | None]]) -> list[str]:
+    """The printed label of each key: the first mapping that has it, else the default.
+
+    ``maps`` are ``(argument name, mapping)`` pairs, most specific first; labels
+    must be unique (checked in one pass).
+    """
+    maps = [(what, _check_mapping(m, what)) for what, m in maps]
     out = []
     for k in keys:
-        if override is not None and k in override:
-            out.append(str(override[k]))
+        for _, m in maps:
+            if m is not None and k in m:
+                out.append(str(m[k]))
+                break
         else:
             out.append(str(default.get(k, k)))
-    dup = sorted({x for x in out if out.count(x) > 1})
+    seen: dict[str, int] = {}
+    for x in out:
+        seen[x] = seen.get(x, 0) + 1
+    dup = sorted(x for x, c in seen.items() if c > 1)
     if dup:
+        given = [what for what, m in maps if m is not None]
+        who = " and ".join(given) + (" give" if len(given) > 1 else " gives") if given else "the values give"
         raise InputError(
-            f"{what} gives the same label {dup} to different values; labels must be unique, "
-            f"fix the mapping"
+            f"{who} the same label {dup} to different values; labels must be unique, fix "
+            f"the mapping"
         )
     return out
+
+
+def _ordered_keys(frame: pd.DataFrame, column: str) -> list:
+    """The distinct values of a column: category order for a categorical, else first appearance."""
+    col = frame[column]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        present = set(col.dropna().unique())
+        keys = [c for c in col.cat.categories if c in present]
+        return keys + ([np.nan] if col.isna().any() else [])
+    return list(pd.unique(col))
 
 
 # --------------------------------------------------------------------------- input
@@ -566,6 +407,7 @@ def report_table(
     *,
     rows: str | None,
     columns: str = "level",
+    labels: Mapping[Hashable, str] | None = None,
     row_labels: Mapping[Hashable, str] | None = None,
     column_labels: Mapping[Hashable, str] | None = None,
     locale: str = "nl",
@@ -593,13 +435,15 @@ def report_table(
         ``"level"``: the levels of one categorical item become the columns (Tabel
         3/4/7/9); ``"variable"``: one column per variable of a multi-response set,
         each with a single level (Tabel 5/6/11).
+    labels : mapping, optional, keyword-only
+        Printed labels by raw value, for rows and columns alike (e.g.
+        ``{"58-63": "ICT", "adopter": "Uses AI"}``).  Values not in the mapping
+        are printed as they are: labels come from the data or from the caller,
+        never from the name of a column.
     row_labels, column_labels : mapping, optional, keyword-only
-        Labels by raw value; values not in the mapping keep their default label.
-        Default row labels: for ``rows="nace"``/``"size"`` holding the barometer
-        codes, the report's labels (``NACE 58-63 (informatie en communicatie)``,
-        ``Micro (5-9 werknemers)``; English ones for ``locale="en"``), otherwise the
-        raw values.  Default column labels: the level or variable names;
-        :func:`published_labels` gives the report's Dutch headers.
+        Labels for the rows only or the columns only; they take precedence over
+        ``labels``.  The AI-Barometer's own labels are in
+        :mod:`surveyweights.barometer.labels`.
     locale : {"nl", "en"}, default "nl", keyword-only
         ``nl``: ``58,8%`` and ``N=2.915``; ``en``: ``58.8%`` and ``N=2,915``.
     decimals : int, default 1, keyword-only
@@ -629,9 +473,10 @@ def report_table(
     Notes
     -----
     Percentages are rounded half away from zero (0.05 -> 0.1) in decimal
-    arithmetic, see :func:`format_percent`.  Rows and columns keep the order in
-    which domains and categories first appear in the estimates (the estimators
-    list them in the order of the factor levels).
+    arithmetic, see :func:`~surveyweights.report.format_percent`.  Rows and
+    columns keep the order of a categorical column's categories, otherwise the
+    order in which domains and categories first appear in the estimates (the
+    estimators list them in the order of the factor levels).
 
     Examples
     --------
@@ -640,13 +485,14 @@ def report_table(
     ...                     "level": ["adopter", "plans", "no_plans"],
     ...                     "estimate": [0.911, 0.046, 0.044],
     ...                     "ci_low": [0.88, 0.03, 0.03], "ci_high": [0.935, 0.07, 0.065]})
-    >>> t = report_table(est, rows="nace", column_labels=published_labels(3),
+    >>> t = report_table(est, rows="nace", labels={"58-63": "ICT", "adopter": "Uses AI",
+    ...                                            "plans": "Plans", "no_plans": "No plans"},
     ...                  caption="Tabel 3: Adoptiegraad per bedrijfssector", n=2915)
     >>> print(t)  # doctest: +NORMALIZE_WHITESPACE
     Tabel 3: Adoptiegraad per bedrijfssector (N=2.915)
     <BLANKLINE>
-                                           Minstens één AI-technologie Geen gebruik, wel plannen Geen gebruik, geen plannen
-    NACE 58-63 (informatie en communicatie)                       91,1%                      4,6%                       4,4%
+        Uses AI Plans No plans
+    ICT   91,1%  4,6%     4,4%
     >>> report_table(est, rows="nace", ci=True, locale="en").formatted.iloc[0, 0]
     '91.1% [88.0–93.5]'
     """
@@ -674,13 +520,11 @@ def report_table(
             f"table; each {' x '.join(keys)} must appear once: remove duplicate estimates"
         )
 
-    row_keys = list(pd.unique(frame[rows])) if rows is not None else [None]
-    col_keys = list(pd.unique(frame[columns]))
-    default_rows = (
-        _barometer_row_labels(rows, row_keys, locale) if rows is not None else {None: loc.total}
-    )
-    rlab = _labels(row_keys, default_rows, row_labels, "row_labels")
-    clab = _labels(col_keys, {}, column_labels, "column_labels")
+    row_keys = _ordered_keys(frame, rows) if rows is not None else [None]
+    col_keys = _ordered_keys(frame, columns)
+    rlab = _labels(row_keys, {} if rows is not None else {None: loc.total},
+                   [("row_labels", row_labels), ("labels", labels)])
+    clab = _labels(col_keys, {}, [("column_labels", column_labels), ("labels", labels)])
 
     def grid(value: str) -> pd.DataFrame:
         g = _pivot(frame, rows, columns, value).reindex(index=row_keys, columns=col_keys)

@@ -1,7 +1,7 @@
 """The codes of the AI-Barometer 2025: sectors, size classes, items and their levels.
 
 One home for the codes that the bundled data, the synthetic replica and the
-pipeline share (see ``datasets``, ``replica``, ``barometer``).
+pipeline share (see ``strata``, ``replica``, ``pipeline``).
 """
 
 from __future__ import annotations

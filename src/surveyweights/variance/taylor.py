@@ -1,7 +1,8 @@
-"""The one variance engine: stratified Taylor linearization with fpc.
+"""Taylor linearization of a stratified one-stage design with fpc: the first variance method.
 
 Every linearized estimator (means, proportions, totals, ratios, differences)
-hands this module its *scores* and gets back variances.  Estimates for many
+hands its *scores* to the design's variance method; for a design built from
+strata, PSUs and fpc that is :class:`TaylorLinearization`, this module.  Estimates for many
 domains and levels are computed in one call.
 
 Domain-sparse scores
@@ -38,44 +39,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CellIndex", "Linearization", "cell_index", "stratified_variance",
-           "stratified_covariance", "domain_df"]
+from .base import DomainVariance, Reestimate
 
-
-@dataclass(frozen=True)
-class Linearization:
-    """Variances of G x L linearized estimates and their per-stratum parts.
-
-    Attributes
-    ----------
-    variance : ndarray, shape (G, L)
-    contributions : ndarray, shape (H, G, L)
-        v_h for every stratum (after the lonely-PSU rule; ``average`` scaling is
-        spread proportionally so that the contributions still sum to ``variance``).
-    n_h : ndarray, shape (H,)
-        Sampled PSUs per stratum (the whole design, as in R).
-    cells : ndarray, shape (H, G)
-        PSUs (units) of each domain in each stratum; gives the domain df.
-    """
-
-    variance: np.ndarray
-    contributions: np.ndarray
-    n_h: np.ndarray
-    cells: np.ndarray
-
-    def satterthwaite_df(self) -> np.ndarray:
-        """Satterthwaite's effective degrees of freedom for every estimate, shape (G, L).
-
-        df = (sum_h v_h)^2 / sum_h (v_h^2 / (n_h - 1)) over the strata with v_h > 0 and
-        n_h > 1 (Satterthwaite 1946).  NaN where the variance is zero.
-        """
-        v = self.contributions
-        dfh = (self.n_h - 1).astype(float)[:, None, None]
-        ok = (v > 0) & (dfh > 0)
-        num = np.where(ok, v, 0.0).sum(axis=0) ** 2
-        den = np.where(ok, v * v / np.where(dfh > 0, dfh, 1.0), 0.0).sum(axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(den > 0, num / den, np.nan)
+__all__ = ["CellIndex", "TaylorLinearization", "cell_index", "domain_df",
+           "stratified_covariance", "stratified_variance"]
 
 
 @dataclass(frozen=True)
@@ -152,7 +119,7 @@ def stratified_variance(
     *,
     index: CellIndex | None = None,
     cell_sums: np.ndarray | None = None,
-) -> Linearization:
+) -> DomainVariance:
     """Linearization variance of ``n_groups`` x L estimates from domain-sparse scores.
 
     Parameters
@@ -222,7 +189,7 @@ def stratified_variance(
             contrib = contrib * factor[None, :, None]
         # "fail" cannot reach here: Design refuses such designs on construction
     variance = contrib.sum(axis=0)
-    return Linearization(variance=variance, contributions=contrib, n_h=n_h, cells=cnt)
+    return DomainVariance(variance=variance, contributions=contrib, n_h=n_h, cells=cnt)
 
 
 def _stratum_scale(design) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -294,3 +261,30 @@ def domain_df(design, group: np.ndarray, n_groups: int) -> np.ndarray:
     strata_cells = np.unique(h.astype(np.int64) * G + g)
     strata = np.bincount((strata_cells % G).astype(np.intp), minlength=G)
     return (units - strata).astype(float)
+
+
+@dataclass(frozen=True)
+class TaylorLinearization:
+    """Stratified Taylor linearization of a one-stage design (R's ``svyrecvar``).
+
+    The default variance method of a :class:`~surveyweights.Design` built from
+    strata, PSUs (``ids=``) and fpc.  Stateless: everything it needs is in the
+    design's integer codes.
+    """
+
+    name: str = "taylor"
+
+    def variance(self, design, scores, group, n_groups, *, index=None, cell_sums=None,
+                 reestimate: Reestimate | None = None) -> DomainVariance:
+        return stratified_variance(design, scores, group, n_groups, index=index,
+                                   cell_sums=cell_sums)
+
+    def covariance(self, design, scores, inside, *,
+                   reestimate: Reestimate | None = None) -> np.ndarray:
+        return stratified_covariance(design, scores, inside)
+
+    def domain_df(self, design, group, n_groups) -> np.ndarray:
+        return domain_df(design, group, n_groups)
+
+    def degf(self, design) -> int:
+        return design.n_psu - design.n_strata

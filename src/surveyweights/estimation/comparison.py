@@ -1,8 +1,8 @@
 """Comparisons: the difference between two domains, and the Rao-Scott test of independence.
 
-Both use the one variance engine: the difference through the linearized score
-of the contrast, the chi-square test through the covariance of the cell
-proportions (:func:`surveyweights._engine.stratified_covariance`).
+Both ask the design's variance method (:mod:`surveyweights.variance`): the
+difference for the variance of the linearized score of the contrast, the
+chi-square test for the covariance of the cell proportions.
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ import pandas as pd
 from scipy import stats
 
 from ._domains import apply_na_policy, domains, item, subset_mask
-from ._engine import domain_df, stratified_covariance, stratified_variance
-from ._strata import show
-from .design import Design, require_design
-from .errors import DomainError, InputError
-from .estimation import _check_level, resolve_df
+from .._strata import show
+from ..design import Design, require_design
+from ..errors import DomainError, InputError
+from .estimates import _check_level, resolve_df
 
 __all__ = ["difference", "Difference", "chisq_test", "ChisqTest"]
 
@@ -147,9 +146,16 @@ def difference(
         est.append(p)
         scores[rows] = sign * w[rows, None] * (y[rows] - p) / W
     pair = np.where((code == ia) | (code == ib), 0, -1)
-    lin = stratified_variance(design, scores, pair, 1)
+
+    def reestimate(wr: np.ndarray) -> np.ndarray:
+        wr = np.asarray(wr, dtype=float)
+        pa, pb = ((wr[code == g, None] * y[code == g]).sum(axis=0) / wr[code == g].sum()
+                  for g in (ia, ib))
+        return (pa - pb)[None, :]
+
+    lin = design.variance.variance(design, scores, pair, 1, reestimate=reestimate)
     se = np.sqrt(np.maximum(lin.variance[0], 0.0))
-    ddf = np.full((1, y.shape[1]), domain_df(design, np.where(
+    ddf = np.full((1, y.shape[1]), design.variance.domain_df(design, np.where(
         (dom.code == ia) | (dom.code == ib), 0, -1), 1)[0])
     dfs = resolve_df(df, design_df=ddf, satterthwaite=lin.satterthwaite_df)[0]
     diff = est[0] - est[1]
@@ -304,9 +310,13 @@ def chisq_test(
     W = w[inside].sum()
     p = (w[inside, None] * cells[inside]).sum(axis=0) / W
     scores = np.where(inside[:, None], w[:, None] * (cells - p) / W, 0.0)
-    V = stratified_covariance(design, scores, inside)
+    def reestimate(wr: np.ndarray) -> np.ndarray:
+        wr = np.asarray(wr, dtype=float)[inside]
+        return (wr[:, None] * cells[inside]).sum(axis=0) / wr.sum()
+
+    V = design.variance.covariance(design, scores, inside, reestimate=reestimate)
     N = float(mask.sum())
-    nu = domain_df(design, dom.code, 1)[0]
+    nu = design.variance.domain_df(design, dom.code, 1)[0]
     pt = p.reshape(nc, nr).T  # rows x columns
     pr, pc = pt.sum(axis=1), pt.sum(axis=0)
     expected = np.outer(pr, pc)

@@ -2,7 +2,7 @@
 
 This is the main job of the ``surveyweights barometer`` command and the
 library's showcase.  It runs the report's method (section 3.3) on the bundled
-**SYNTHETIC** replica of the survey (:mod:`surveyweights.replica`), so every
+**SYNTHETIC** replica of the survey (:mod:`surveyweights.barometer.replica`), so every
 estimate it prints is synthetic; the published figures it compares them with are
 the report's.  Each step is an ordinary library call; read :func:`run_barometer`
 as a worked example.
@@ -14,7 +14,7 @@ as a worked example.
 * estimation: the report's Tabel 3-12 and headline figures with confidence
   intervals (:func:`surveyweights.proportion`);
 * output: report-style tables (:func:`surveyweights.report_table`) and figures
-  (:mod:`surveyweights.plots`).
+  (:mod:`surveyweights.report.plots`).
 
 :func:`reproduce_headlines` recomputes the published headline figures from the
 report's own tables with :func:`surveyweights.recombine` (no microdata needed).
@@ -31,22 +31,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._codes import APP_ITEMS, NONINDIVIDUAL, TECH_ITEMS
-from .datasets import (
-    barometer_2025,
-    barometer_2025_frame,
-    barometer_2025_headlines,
-    barometer_2025_published,
-    barometer_2025_replica_raw,
-    barometer_2025_replica_sample,
-)
-from .design import Design
-from .errors import InputError
-from .estimation import Estimates, proportion
-from .imputation import HotDeckResult, hot_deck
-from .recombine import recombine
-from .report import ReportTable, published_labels, report_table
-from .screening import ScreeningResult, screen_responses
+from ..design import Design
+from ..errors import InputError
+from ..estimation import Estimates, proportion
+from ..estimation.recombine import recombine
+from ..imputation import HotDeckResult, hot_deck
+from ..report import ReportTable, report_table
+from ..screening import ScreeningResult, screen_responses
+from .codes import APP_ITEMS, NONINDIVIDUAL, TECH_ITEMS
+from .labels import published_labels, row_labels
+from .published import barometer_2025_headlines, barometer_2025_published
+from .replica import barometer_2025_replica_raw, barometer_2025_replica_sample
+from .strata import barometer_2025, barometer_2025_frame
 
 __all__ = [
     "TECH",
@@ -359,7 +355,8 @@ def write_outputs(
     for k, (var, by, _sub, caption) in TABLES.items():
         tables[k] = report_table(
             run.estimates[k], rows=by, columns="variable" if isinstance(var, tuple) else "level",
-            column_labels=published_labels(k), locale=locale, ci=ci,
+            row_labels=row_labels(by, locale=locale), column_labels=published_labels(k),
+            locale=locale, ci=ci,
             caption=f"Tabel {k}: {caption}", n=_base_n(run, k), synthetic=True)
         for f in formats:
             path = out / "tables" / f"tabel_{k:02d}.{f}"
@@ -399,7 +396,7 @@ def _base_n(run: BarometerRun, table: int) -> int:
 
 
 def _figures(run: BarometerRun, out: Path, *, locale: str) -> list[Path]:
-    from . import plots
+    from ..report import plots
 
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -417,7 +414,8 @@ def _figures(run: BarometerRun, out: Path, *, locale: str) -> list[Path]:
             title=f"Toepassing AI-technologieën (N={_base_n(run, 11):,})".replace(",", "."),
             synthetic=True),
         "tabel_03_adoption_by_sector": plots.stacked_bar_chart(
-            run.estimates[3], rows="nace", labels=published_labels(3), locale=locale,
+            run.estimates[3], rows="nace", labels=published_labels(3),
+            row_labels=row_labels("nace", locale=locale), locale=locale,
             title="Adoptiegraad per bedrijfssector (N=2.915)", synthetic=True),
     }
     for name, fig in figs.items():

@@ -5,9 +5,12 @@ take it as their first argument.  It corresponds to R's
 
 ``svydesign(ids=~1 or ~psu, strata=~stratum, weights=~w, fpc=~N_h, data=data)``
 
-(single-stage stratified sampling of elements or of clusters).  The variance
-engine reads the design's integer codes, never its DataFrame, so a design of 1e7
-rows costs a few arrays of that length.
+(single-stage stratified sampling of elements or of clusters).  The design's
+variance method (:mod:`surveyweights.variance`; Taylor linearization by default)
+reads its integer codes, never its DataFrame, so a design of 1e7 rows costs a few
+arrays of that length.  Adjusters (post-stratification, calibration, replicate
+weights) return a new design, with another variance method where the adjustment
+changes the variance.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._strata import as_columns, check_columns, factorize_keys, show
-from .errors import DesignError, InputError, LonelyPSUError
-from .frame import PopulationFrame
-from .weighting import PostStratification, poststratify
+from .._strata import as_columns, check_columns, factorize_keys, show
+from ..errors import DesignError, InputError, LonelyPSUError
+from ..frame import PopulationFrame
+from ..variance import TaylorLinearization, VarianceMethod
+from ..weighting.poststratify import PostStratification, poststratify
 
 __all__ = ["Design", "LONELY_PSU_OPTIONS"]
 
@@ -95,6 +99,10 @@ class Design:
         ``"remove"`` and ``"certainty"`` give the stratum no variance contribution;
         ``"adjust"`` centres its PSU at the overall mean of PSU totals; ``"average"``
         replaces its contribution by the average contribution of the other strata.
+    variance : VarianceMethod, optional, keyword-only
+        How estimators' scores become variances (:mod:`surveyweights.variance`).
+        Default: :class:`~surveyweights.variance.TaylorLinearization`, R's
+        ``svyrecvar`` for this design.  Adjusters set it; users rarely do.
 
     Attributes
     ----------
@@ -137,6 +145,7 @@ class Design:
     ids: str | None = None
     lonely_psu: str = "fail"
     weighting: PostStratification | None = field(default=None, repr=False)
+    variance: VarianceMethod | None = field(default=None, repr=False)
     # the arrays the variance engine reads (derived, never passed in)
     _w: np.ndarray = field(init=False, repr=False, compare=False)
     _h: np.ndarray = field(init=False, repr=False, compare=False)
@@ -153,6 +162,13 @@ class Design:
             raise InputError("the data's index is not unique; call data.reset_index(drop=True) first")
         if len(data) == 0:
             raise DesignError("the data has no rows; a design needs at least one sampled unit")
+        if self.variance is None:
+            object.__setattr__(self, "variance", TaylorLinearization())
+        elif not isinstance(self.variance, VarianceMethod):
+            raise InputError(
+                f"variance={type(self.variance).__name__} is not a variance method; leave it "
+                f"out for Taylor linearization (see surveyweights.variance)"
+            )
         if self.lonely_psu not in LONELY_PSU_OPTIONS:
             raise DesignError(
                 f"lonely_psu={self.lonely_psu!r} is not a valid option; choose one of "
@@ -362,8 +378,9 @@ class Design:
 
     @property
     def degf(self) -> int:
-        """Design degrees of freedom: PSUs minus strata, as R's ``degf(design)``."""
-        return self.n_psu - self.n_strata
+        """Design degrees of freedom, as R's ``degf(design)``: PSUs minus strata for
+        Taylor linearization (the variance method decides)."""
+        return self.variance.degf(self)
 
     @property
     def population_size(self) -> float:
@@ -382,4 +399,4 @@ class Design:
         kind = f"{self.n_psu} PSUs (clusters of {self.ids!r})" if self.ids else f"{self.n} units"
         fpc = "with fpc" if self.fpc is not None else "without fpc"
         return (f"Design({kind} in {self.n_strata} strata, {fpc}, population size "
-                f"{self.population_size:,.1f}, degf {self.degf})")
+                f"{self.population_size:,.1f}, degf {self.degf}, variance {self.variance.name!r})")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._strata import (
+from .._strata import (
     as_columns,
     as_key,
     check_columns,
@@ -30,8 +30,8 @@ from ._strata import (
     format_key,
     row_keys,
 )
-from .errors import InputError, StratumError
-from .frame import PopulationFrame
+from ..errors import InputError, StratumError
+from ..frame import PopulationFrame
 
 __all__ = ["poststratify", "PostStratification", "kish_summary"]
 

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._strata import as_columns, check_columns, show
-from .errors import DomainError, InputError, MissingValueError, SurveyWeightsWarning, user_stacklevel
+from .._strata import as_columns, check_columns, show
+from ..errors import DomainError, InputError, MissingValueError, SurveyWeightsWarning, user_stacklevel
 
 NA_POLICIES: tuple[str, ...] = ("error", "available")
 

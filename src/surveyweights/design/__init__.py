@@ -1,0 +1,11 @@
+"""The survey design: data, weights, strata, PSUs, fpc, and how its variance is computed.
+
+* :mod:`.design` -- the frozen :class:`Design`, validated once and reduced to
+  integer codes; it holds a variance method (:mod:`surveyweights.variance`).
+"""
+
+from __future__ import annotations
+
+from .design import LONELY_PSU_OPTIONS, Design, require_design
+
+__all__ = ["LONELY_PSU_OPTIONS", "Design", "require_design"]
