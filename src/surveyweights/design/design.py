@@ -395,6 +395,11 @@ class Design:
         return pd.DataFrame({"stratum": self._stratum_labels, "n": self._n_h,
                              "sampling_fraction": self._f_h, "N": N_h, "weight_sum": wsum})
 
+    def _repr_html_(self) -> str:
+        from .. import _display
+
+        return _display.html_block(repr(self))
+
     def __repr__(self) -> str:
         kind = f"{self.n_psu} PSUs (clusters of {self.ids!r})" if self.ids else f"{self.n} units"
         fpc = "with fpc" if self.fpc is not None else "without fpc"
