@@ -68,6 +68,9 @@ class Estimates:
     confidence_level: float
     df_choice: str | float
     _table: pd.DataFrame = field(repr=False)
+    #: the units behind each domain (design, domain keys, per-variable domain codes),
+    #: for disclosure control of report tables; None when the estimates come from elsewhere
+    _units: Any = field(default=None, repr=False, compare=False)
 
     def to_frame(self) -> pd.DataFrame:
         """The estimates as a tidy DataFrame (a copy)."""
@@ -142,6 +145,20 @@ class Estimates:
         cols = [*self._keys(), "estimate", "se", "ci_low", "ci_high", "df", "n"]
         return _display.html_block(self._title(), self._table[cols],
                                    note="All columns (deff, n_eff, n_missing ...): .to_frame()")
+
+
+@dataclass(frozen=True)
+class DomainUnits:
+    """Which units make up each domain of an :class:`Estimates` (private plumbing).
+
+    ``codes[variable][i]`` is the domain (row of ``keys``) of unit ``i`` of
+    ``design.data`` among the units with an observed value, or -1.  Report tables
+    use it for disclosure control: the units of a cell and their weights.
+    """
+
+    design: Design
+    keys: pd.DataFrame
+    codes: dict
 
 
 def _check_level(confidence_level: float) -> float:
@@ -269,12 +286,15 @@ def _estimate(
     dom = domains(data, by, mask)
     w = design._w
     frames = []
+    codes = {}
     for name in names:
         it = item(data, name, kind=kind, level=level)
         code, n_missing = apply_na_policy(it, dom, na, data.index)
+        codes[it.name] = code
         frames.append(_one_item(kind, design, it, dom, code, n_missing, w, method, level_, df))
     table = pd.concat(frames, ignore_index=True)
-    return Estimates(kind, dom.by, method, level_, df, table)
+    return Estimates(kind, dom.by, method, level_, df, table,
+                     _units=DomainUnits(design, dom.keys, codes))
 
 
 def _one_item(kind, design, it, dom: Domains, code, n_missing, w, method, level, df) -> pd.DataFrame:

@@ -255,7 +255,8 @@ class Suppression:
         ``"min_units"``, ``"dominance"``, ``"secondary"``, ``"given"`` (a primary
         cell passed to :func:`protect`) or ``""``.
     audit : pandas.DataFrame
-        One row per suppressed cell: ``row, column, value, low, high`` (the
+        One row per hidden cell: ``row, column, role`` (``"primary"``,
+        ``"secondary"`` or ``"hidden"`` for a ``free`` cell), ``value, low, high`` (the
         smallest and largest value consistent with everything published),
         ``recoverable`` (``high - low`` is zero) and, for primary cells,
         ``protected`` (the interval reaches ``protection`` below and above).
@@ -282,8 +283,16 @@ class Suppression:
 
     @property
     def recoverable(self) -> int:
-        """How many suppressed cells an intruder can compute exactly (0 when protected)."""
-        return int(self.audit["recoverable"].sum()) if len(self.audit) else 0
+        """How many primary or secondary cells an intruder can compute exactly (0 when protected).
+
+        Cells hidden for another reason (``free=`` of :func:`protect`, e.g. too
+        unreliable to publish) are not confidential and not counted; the audit
+        lists them with ``role="hidden"``.
+        """
+        if not len(self.audit):
+            return 0
+        a = self.audit
+        return int((a["recoverable"] & (a["role"] != "hidden")).sum())
 
     def published(self, symbol: str | None = None) -> pd.DataFrame:
         """The table as published: the values, with the symbol in suppressed cells."""
@@ -663,19 +672,19 @@ def protect(
     low, high = _intervals(x, w, lo, hi, A, hidden)
     up, down = _protection_levels(x, lo, hi, prot)
     tol = _TOL * np.maximum(1.0, np.abs(x))
-    S = np.flatnonzero(pattern)
     audit_rows = []
     ridx, cidx = np.nonzero(finite)
-    for i in S:
+    for i in np.flatnonzero(hidden):
         r, c = ridx[i], cidx[i]
         audit_rows.append({
-            "row": values.index[r], "column": values.columns[c], "value": x[i],
-            "low": low[i], "high": high[i],
+            "row": values.index[r], "column": values.columns[c],
+            "role": "primary" if prim[i] else ("secondary" if sec[i] else "hidden"),
+            "value": x[i], "low": low[i], "high": high[i],
             "recoverable": bool(high[i] - low[i] <= tol[i]),
             "protected": (bool(low[i] <= x[i] - down[i] + tol[i] and high[i] >= x[i] + up[i] - tol[i])
                           if prim[i] else None),
         })
-    audit_frame = pd.DataFrame(audit_rows, columns=["row", "column", "value", "low", "high",
+    audit_frame = pd.DataFrame(audit_rows, columns=["row", "column", "role", "value", "low", "high",
                                                     "recoverable", "protected"])
     sec2 = np.zeros(shape, dtype=bool)
     sec2[finite] = sec

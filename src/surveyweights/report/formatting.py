@@ -49,13 +49,13 @@ class _Locale:
 _WORDS_NL: dict[str, str] = {
     "total": "Totaal",
     "synthetic": "SYNTHETIC DATA: synthetische gegevens, geen echte enquêteresultaten",
-    "synthetic_corner": "SYNTHETISCHE GEGEVENS",
     # column headers of the optional statistics
     "n": "n",
     "se": "standaardfout",
     "se_pp": "standaardfout (procentpunt)",
     "cv": "variatiecoëfficiënt",
     "ci": "{level}-betrouwbaarheidsinterval",
+    "ci_plain": "betrouwbaarheidsinterval",
     # figures
     "xlabel": "Aandeel",
     "ci_note": "Foutbalken: {level}-betrouwbaarheidsinterval",
@@ -93,12 +93,12 @@ _WORDS_NL: dict[str, str] = {
 _WORDS_EN: dict[str, str] = {
     "total": "Total",
     "synthetic": "SYNTHETIC DATA: not real survey results",
-    "synthetic_corner": "SYNTHETIC DATA",
     "n": "n",
     "se": "SE",
     "se_pp": "SE (percentage points)",
     "cv": "CV",
     "ci": "{level} confidence interval",
+    "ci_plain": "confidence interval",
     "xlabel": "Share",
     "ci_note": "Error bars: {level} confidence interval",
     "flag_note": "{marker} Use with caution: {reasons}.",
