@@ -409,6 +409,14 @@ def suppression_report(tables: dict[int, ReportTable]) -> pd.DataFrame:
                                        "estimate", "n"])
 
 
+#: File names of the main job's output, per locale (one language at a time).
+_FILE_NAMES = {
+    "nl": {"table": "tabel", "technologies": "figuur_02_technologies",
+           "applications": "figuur_10_applications", "sector": "tabel_03_adoption_by_sector"},
+    "en": {"table": "table", "technologies": "figure_02_technologies",
+           "applications": "figure_10_applications", "sector": "table_03_adoption_by_sector"},
+}
+
 _README = {
     "nl": ("AI-Barometer 2025: uitvoer van de pijplijn (surveyweights barometer)\n\n"
            "{note}.\n\n"
@@ -465,9 +473,10 @@ def write_outputs(
     writers = {"csv": "to_csv", "md": "to_markdown", "xlsx": "to_excel", "tex": "to_latex"}
     if tables is None:
         tables = publication_tables(run, locale=locale, ci=ci, quality=quality, suppress=suppress)
+    names = _FILE_NAMES[locale]
     for k, table in tables.items():
         for f in formats:
-            path = out / "tables" / f"tabel_{k:02d}.{f}"
+            path = out / "tables" / f"{names['table']}_{k:02d}.{f}"
             path.parent.mkdir(exist_ok=True)
             getattr(table, writers[f])(path)
             written.append(path)
@@ -491,7 +500,7 @@ def write_outputs(
             for ext in ("png", "svg"):
                 from ..report import plots
 
-                path = out / "figures" / f"{name}.{ext}"
+                path = out / "figures" / f"{names[name]}.{ext}"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 plots.save_figure(fig, path)
                 written.append(path)
@@ -522,7 +531,8 @@ def publication_figures(run: BarometerRun, *, locale: str = "nl",
                         quality: QualityRules | None = DEFAULT_QUALITY) -> dict[str, Any]:
     """The main job's figures (Figuur 2 and 10 as bars with CIs, Tabel 3 as stacked bars).
 
-    Every word is in ``locale``; flagged bars are hatched (``quality``).
+    Keyed ``technologies``, ``applications``, ``sector``.  Every word is in
+    ``locale``; flagged bars are hatched (``quality``).
     """
     from ..report import plots
 
@@ -537,14 +547,14 @@ def publication_figures(run: BarometerRun, *, locale: str = "nl",
         return format_count(_base_n(run, k), locale=locale)
 
     return {
-        "figuur_02_technologies": plots.bar_chart(
+        "technologies": plots.bar_chart(
             proportion(d, list(TECH), **common), labels=published_labels(5, locale=locale),
             locale=locale, title=titles["tech"].format(n=n(3)), synthetic=True, quality=quality),
-        "figuur_10_applications": plots.bar_chart(
+        "applications": plots.bar_chart(
             proportion(d, list(APPS), subset=SUBSETS["adopters"], **common),
             labels=published_labels(11, locale=locale), locale=locale,
             title=titles["apps"].format(n=n(11)), synthetic=True, quality=quality),
-        "tabel_03_adoption_by_sector": plots.stacked_bar_chart(
+        "sector": plots.stacked_bar_chart(
             run.estimates[3], rows="nace", labels=published_labels(3, locale=locale),
             row_labels=row_labels("nace", locale=locale), locale=locale,
             title=titles["sector"].format(n=n(3)), synthetic=True, quality=quality),
