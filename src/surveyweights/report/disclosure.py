@@ -62,6 +62,10 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -392,8 +396,10 @@ def magnitude_table(
         bad = v.isna() | (v < 0)
         if bad.any():
             i = units.index[bad.to_numpy()][0]
+            value = units.loc[i, c]
+            value = value.item() if hasattr(value, "item") else value
             raise InputError(
-                f"magnitude column {c!r} has the value {units.loc[i, c]!r} in row {i!r}; a "
+                f"magnitude column {c!r} has the value {value!r} in row {i!r}; a "
                 f"magnitude must be a number >= 0 for every unit: fix or drop that unit"
             )
     for c in (rows, columns):
@@ -458,6 +464,31 @@ def _protection_levels(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, protection
     return np.maximum(up, 0.0), np.maximum(down, 0.0)
 
 
+@contextlib.contextmanager
+def _quiet_solver() -> Any:
+    """Silence HiGHS's own prints to the process's stdout (file descriptor 1) during a solve.
+
+    Some HiGHS builds print a debug line ("HighsMipSolverData::transformNew...") straight
+    from C, past ``disp=False``; it would land in the middle of a command's output.  The
+    descriptor is restored when the solve returns.
+    """
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError, io.UnsupportedOperation):  # no real stdout: nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 1)
+    finally:
+        os.close(saved)
+
+
 def _solve_pattern(x, w, lo, hi, A, primary, free, protection):
     """The minimal secondary pattern (bool over the finite cells) by one MILP."""
     m = len(x)
@@ -508,9 +539,10 @@ def _solve_pattern(x, w, lo, hi, A, primary, free, protection):
     cost = np.concatenate([np.where(free | primary, 0.0, 1.0 + 1e-3 * contrib / scale),
                            np.zeros(T * m)])
     integrality = np.concatenate([np.ones(m), np.zeros(T * m)])
-    res = milp(cost, integrality=integrality, bounds=Bounds(vlo, vhi),
-               constraints=LinearConstraint(M, lb, ub),
-               options={"time_limit": 120.0, "mip_rel_gap": 0.0})
+    with _quiet_solver():
+        res = milp(cost, integrality=integrality, bounds=Bounds(vlo, vhi),
+                   constraints=LinearConstraint(M, lb, ub),
+                   options={"time_limit": 120.0, "mip_rel_gap": 0.0})
     if res.status == 2 or res.x is None:  # infeasible
         return None
     if not res.success and res.x is None:  # pragma: no cover - time limit without a solution

@@ -31,12 +31,13 @@ Built-in sets (``sw.quality.rules(name)``)
     The U.S. National Center for Health Statistics data presentation standards
     for proportions (Parker JD, Talih M, Malec DJ, et al., *National Center for
     Health Statistics Data Presentation Standards for Proportions*, Vital
-    Health Stat 2(175), 2017), in their order: suppress when the effective
-    sample size is below 30; publish when the confidence interval is at most
-    5 percentage points wide; otherwise suppress when it is 30 points wide or
-    more, or wider than 130% of the estimate; flag for review when it is wider
-    than 130% of the complement (1 - p), when the degrees of freedom are fewer
-    than 8, and when the estimate is 0% or 100%.  NCHS prescribes the
+    Health Stat 2(175), 2017): suppress when the effective sample size is
+    below 30, when the confidence interval is 30 percentage points wide or
+    more, or when it is wider than 5 points and wider than 130% of the
+    estimate; flag for review when it is wider than 5 points and wider than
+    130% of the complement (1 - p), when the degrees of freedom are fewer than
+    8, and when the estimate is 0% or 100%.  (An interval of at most 5 points
+    is published whatever its relative width.)  NCHS prescribes the
     Korn-Graubard interval (``method="beta"``); the effective sample size is
     p(1 - p) / SE^2, at most n (n where p is 0 or 1).  For proportions only.
 
@@ -213,10 +214,6 @@ class QualityRules:
         Printed after a flagged number (``12,3% E``) and before its footnote.
     suppress_symbol : str, default "F", keyword-only
         Printed instead of a suppressed number.
-    publish_if_ci_at_most : float, optional, keyword-only
-        An estimate whose interval is at most this wide is published without
-        further checks (the NCHS standard's 5-point rule); the thresholds on n,
-        n_eff still apply.
     proportions_only : bool, default False, keyword-only
         Refuse other kinds of estimates (the NCHS standard is for proportions).
     source : str, keyword-only
@@ -233,7 +230,6 @@ class QualityRules:
     thresholds: tuple[Threshold, ...]
     flag_marker: str = field(default="*", kw_only=True)
     suppress_symbol: str = field(default="F", kw_only=True)
-    publish_if_ci_at_most: float | None = field(default=None, kw_only=True)
     proportions_only: bool = field(default=False, kw_only=True)
     source: str = field(default="", kw_only=True)
 
@@ -334,8 +330,7 @@ class QualityRules:
                   "relative_ci_width": ["ci_low", "ci_high"],
                   "complement_relative_ci_width": ["ci_low", "ci_high"], "zero_or_one": []}
         cols = {c for t in self.thresholds for c in needed[t.measure]}
-        if self.publish_if_ci_at_most is not None or any(t.only_if_ci_wider_than is not None
-                                                         for t in self.thresholds):
+        if any(t.only_if_ci_wider_than is not None for t in self.thresholds):
             cols |= {"ci_low", "ci_high"}
         missing = sorted(c for c in cols if c not in frame.columns)
         if missing:
@@ -348,12 +343,8 @@ class QualityRules:
         suppress = np.zeros(len(frame), dtype=bool)
         flag = np.zeros(len(frame), dtype=bool)
         reasons: list[list[int]] = [[] for _ in range(len(frame))]
-        narrow = (width <= self.publish_if_ci_at_most) if self.publish_if_ci_at_most is not None \
-            else np.zeros(len(frame), dtype=bool)
         for k, t in enumerate(self.thresholds):
             hit = t.breached(m[t.measure].to_numpy(), width)
-            if self.publish_if_ci_at_most is not None and t.measure not in ("n", "n_eff"):
-                hit = hit & ~narrow
             if t.action == "suppress":
                 suppress |= hit
             else:
@@ -457,8 +448,7 @@ def _nchs() -> QualityRules:
          Threshold("complement_relative_ci_width", 1.30, "flag", only_if_ci_wider_than=0.05),
          Threshold("df", 8, "flag"),
          Threshold("zero_or_one", 0.5, "flag")],
-        flag_marker="*", suppress_symbol="F", publish_if_ci_at_most=0.05,
-        proportions_only=True, source=_NCHS_SOURCE)
+        flag_marker="*", suppress_symbol="F", proportions_only=True, source=_NCHS_SOURCE)
 
 
 #: The built-in rule sets by name.
