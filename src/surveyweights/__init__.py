@@ -6,7 +6,8 @@ The data flow one way (see ARCHITECTURE.md)::
     responses -- screen -- impute -- weight --> Design --> estimate --> tables / plots
 
 The general library is in ``frame``, ``screening``, ``imputation/``, ``weighting/``,
-``design/``, ``variance/``, ``estimation/`` and ``report/``; the AI-Barometer 2025
+``design/``, ``variance/``, ``estimation/`` and ``report/`` (tables, figures, the
+reliability rules ``sw.quality`` and disclosure control ``sw.disclosure``); the AI-Barometer 2025
 case study (its data, published tables, synthetic replica and main job) is in
 ``barometer/``, and ``datasets`` loads its bundled files.
 
@@ -40,7 +41,7 @@ from .estimation import (
 from .expressions import Expression
 from .frame import PopulationFrame, ResponseAccounting, parse_count, response_accounting
 from .imputation import HotDeckResult, MultipleImputation, combine_rubin, hot_deck, multiply_impute
-from .report import ReportTable, report_table
+from .report import ReportTable, disclosure, quality, report_table
 from .screening import ScreeningResult, screen_responses
 from .weighting import PostStratification, kish_summary, poststratify
 
@@ -69,6 +70,7 @@ __all__ = [
     "combine_rubin",
     "datasets",
     "difference",
+    "disclosure",
     "errors",
     "expressions",
     "hot_deck",
@@ -80,6 +82,7 @@ __all__ = [
     "poststratify",
     "proportion",
     "plots",
+    "quality",
     "recombine",
     "report_table",
     "response_accounting",

@@ -43,7 +43,7 @@ CLI_WORDS: dict[str, dict[str, str]] = {
     "nl": {
         "title": "AI-Barometer 2025-pijplijn: screenen -> imputeren -> wegen -> schatten -> "
                  "tabellen en figuren",
-        "data": "Gegevens: SYNTHETISCHE replica van de AI-Barometer 2025 "
+        "data": "Gegevens: SYNTHETIC DATA, een synthetische replica van de AI-Barometer 2025 "
                 "(surveyweights.replica); de schattingen zijn niet die van de enquête.",
         "settings": "Instellingen: intervalmethode {method}, vrijheidsgraden {df}, "
                     "betrouwbaarheidsniveau {level}, seed {seed}, taal {locale}.",

@@ -97,8 +97,8 @@ DEFAULT_QUALITY: QualityRules = quality_rules("statcan")
 #: The main job's disclosure rule: at least 10 responding enterprises per published
 #: cell, with secondary suppression against the published overall figures.
 DEFAULT_DISCLOSURE: DisclosureRules = disclosure_rules(min_units=10)
-_SYNTHETIC_NOTE_NL = ("SYNTHETISCHE replica van de AI-Barometer 2025 (surveyweights.replica); "
-                      "de schattingen zijn niet die van de enquête")
+_SYNTHETIC_NOTE_NL = ("SYNTHETIC DATA: synthetische replica van de AI-Barometer 2025 "
+                      "(surveyweights.replica); de schattingen zijn niet die van de enquête")
 
 
 @dataclass(frozen=True)
