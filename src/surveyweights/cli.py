@@ -234,6 +234,8 @@ def _cmd_barometer(args: argparse.Namespace) -> int:
                                  lo=num(ad["low"], 2), hi=num(ad["high"], 2))
         print(line)
     print()
+    print(bm.explain_imputation_effects(run, locale=locale))
+    print()
     report = bm.suppression_report(tables)
     counts = report["status"].value_counts()
     q, d = bm.DEFAULT_QUALITY, bm.DEFAULT_DISCLOSURE

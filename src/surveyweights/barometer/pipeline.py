@@ -41,7 +41,7 @@ from .. import _display
 from ..report import ReportTable, report_table
 from ..report.disclosure import DisclosureRules
 from ..report.disclosure import rules as disclosure_rules
-from ..report.formatting import LOCALES, format_count
+from ..report.formatting import LOCALES, format_count, format_number
 from ..report.quality import QualityRules
 from ..report.quality import rules as quality_rules
 from ..screening import ScreeningResult, screen_responses
@@ -65,6 +65,8 @@ __all__ = [
     "publication_tables",
     "publication_figures",
     "suppression_report",
+    "imputation_effects",
+    "explain_imputation_effects",
     "DEFAULT_QUALITY",
     "DEFAULT_DISCLOSURE",
 ]
@@ -417,6 +419,99 @@ _FILE_NAMES = {
            "applications": "figure_10_applications", "sector": "table_03_adoption_by_sector"},
 }
 
+def imputation_effects(run: BarometerRun, *, threshold: float = 0.5) -> pd.DataFrame:
+    """Where this run's Tabel 3 differs from the report, and the imputed answers behind it.
+
+    Tabel 3's ``plans`` and ``no_plans`` shares of a sector rest on the non-adopters'
+    answer to the plans question; a missing answer is imputed by the hot deck, and
+    each imputed answer moves its sector's shares by its weight over the sector's
+    population (the weights sum to N of the sector).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per Tabel 3 cell more than ``threshold`` percentage points from the
+        published value: ``nace, level, estimate, published, difference`` (in
+        percent), ``n`` (respondents of the sector), ``n_imputed`` (imputed plans
+        answers in the sector), ``weights`` (their weights), ``population`` (N of
+        the sector) and ``largest_shift`` (the largest weight / N, in percentage
+        points).
+    """
+    est = run.estimates[3].to_frame()
+    pub = barometer_2025_published()
+    p3 = pub[pub["table"] == 3].set_index(["domain", "item"])["percent"]
+    data = run.design.data
+    w = run.design.weighting.weights.to_numpy()
+    imputed = run.imputation.flags["plans"].to_numpy()
+    rows = []
+    for r in est.itertuples(index=False):
+        published = p3.get((r.nace, r.level))
+        if published is None:
+            continue
+        diff = 100 * r.estimate - published
+        if abs(diff) <= threshold:
+            continue
+        sector = (data["nace"] == r.nace).to_numpy()
+        wi = np.sort(w[sector & imputed])[::-1]
+        pop = float(w[sector].sum())
+        rows.append({"nace": r.nace, "level": r.level, "estimate": 100 * r.estimate,
+                     "published": published, "difference": diff, "n": int(sector.sum()),
+                     "n_imputed": len(wi), "weights": tuple(float(x) for x in wi),
+                     "population": pop,
+                     "largest_shift": 100 * float(wi[0]) / pop if len(wi) else 0.0})
+    return pd.DataFrame(rows, columns=["nace", "level", "estimate", "published", "difference",
+                                       "n", "n_imputed", "weights", "population",
+                                       "largest_shift"])
+
+
+_EFFECT_WORDS = {
+    "nl": {"head": "Verschillen met het rapport (Tabel 3, meer dan 0,5 procentpunt):",
+           "cell": "'{level}' {est} hier, {pub} gepubliceerd ({diff} procentpunt)",
+           "line": "  NACE {nace}: {cells}. {k} van de {n} respondenten van de sector hadden geen "
+                   "antwoord op de vraag naar plannen en kregen er een van de hot deck (gewichten "
+                   "{weights}; de gewichten van de sector tellen op tot {pop}): elk geïmputeerd "
+                   "antwoord verschuift de aandelen van de sector met zijn gewicht / {pop}, tot "
+                   "{shift} procentpunt.",
+           "none": "Geen cel van Tabel 3 wijkt meer dan 0,5 procentpunt af van het rapport."},
+    "en": {"head": "Differences from the report (Table 3, more than 0.5 percentage points):",
+           "cell": "'{level}' {est} here, {pub} published ({diff} percentage points)",
+           "line": "  NACE {nace}: {cells}. {k} of the sector's {n} respondents had no answer to "
+                   "the plans question and were given one by the hot deck (weights {weights}; the "
+                   "sector's weights sum to {pop}): each imputed answer moves the sector's shares "
+                   "by its weight / {pop}, up to {shift} percentage points.",
+           "none": "No cell of Table 3 differs from the report by more than 0.5 percentage "
+                   "points."},
+}
+
+
+def explain_imputation_effects(run: BarometerRun, *, locale: str = "nl") -> str:
+    """:func:`imputation_effects` in words, one line per sector, in ``locale``."""
+    if locale not in _EFFECT_WORDS:
+        raise InputError(f"locale={locale!r} is not a known locale; choose one of {list(_EFFECT_WORDS)}")
+    W = _EFFECT_WORDS[locale]
+    eff = imputation_effects(run)
+    if eff.empty:
+        return W["none"]
+    labels = published_labels(3, locale=locale)
+
+    def num(x: float, d: int) -> str:
+        return format_number(x, locale=locale, decimals=d)
+
+    lines = [W["head"]]
+    for nace, g in eff.groupby("nace", sort=False):
+        r = g.iloc[0]
+        cells = "; ".join(W["cell"].format(
+            level=labels.get(c.level, c.level), est=num(c.estimate, 1) + "%",
+            pub=num(c.published, 1) + "%",
+            diff=("+" if c.difference > 0 else "") + num(c.difference, 1))
+            for c in g.itertuples(index=False))
+        lines.append(W["line"].format(
+            nace=nace, cells=cells, k=r["n_imputed"], n=r["n"],
+            weights=" / ".join(num(x, 2) for x in r["weights"]),
+            pop=format_count(round(r["population"]), locale=locale), shift=num(r["largest_shift"], 1)))
+    return "\n".join(lines)
+
+
 _README = {
     "nl": ("AI-Barometer 2025: uitvoer van de pijplijn (surveyweights barometer)\n\n"
            "{note}.\n\n"
@@ -426,6 +521,7 @@ _README = {
            "              Tabel 3 als gestapelde staven\n"
            "diagnostics/  gewichten per stratum, uitgesloten antwoorden, imputatierapport,\n"
            "              kerncijfers naast de gepubliceerde, gemarkeerde en geheime cellen\n\n"
+           "{effects}\n\n"
            "instellingen: {settings}\n"),
     "en": ("AI-Barometer 2025 pipeline output (surveyweights barometer)\n\n"
            "{note}.\n\n"
@@ -435,6 +531,7 @@ _README = {
            "              stacked bars\n"
            "diagnostics/  weights per stratum, screening exclusions, imputation report,\n"
            "              headline figures next to the published ones, flagged and hidden cells\n\n"
+           "{effects}\n\n"
            "settings: {settings}\n"),
 }
 
@@ -506,7 +603,9 @@ def write_outputs(
                 written.append(path)
     readme = out / "README.txt"
     note = SYNTHETIC_NOTE if locale == "en" else _SYNTHETIC_NOTE_NL
-    readme.write_text(_README[locale].format(note=note, settings=run.settings), encoding="utf-8")
+    readme.write_text(_README[locale].format(note=note, settings=run.settings,
+                                             effects=explain_imputation_effects(run, locale=locale)),
+                      encoding="utf-8")
     written.append(readme)
     return written
 

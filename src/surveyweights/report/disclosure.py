@@ -693,9 +693,10 @@ def protect(
             cells = [(values.index[r], values.columns[c]) for r, c in zip(*np.nonzero(prim2))]
             raise InputError(
                 f"no suppression pattern can protect the cell(s) {cells[:5]}: with the "
-                f"{' and '.join(margins)} totals published, a cell alone in its row or column "
-                f"is that total; merge rows or columns, or do not publish that total "
-                f"(margins=...)"
+                f"{' and '.join(margins)} totals published they stay within "
+                f"{100 * prot:g}% of their value (a cell alone in its row or column is that "
+                f"total; a cell that makes up nearly all of a total is close to it); merge rows "
+                f"or columns, lower protection=, or do not publish that total (margins=...)"
             )
     else:
         pattern = prim.copy()

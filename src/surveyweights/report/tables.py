@@ -443,7 +443,7 @@ class ReportTable:
         :meth:`pandas.DataFrame.to_markdown` (``tabulate``).
         """
         body = self.formatted.to_markdown(
-            colalign=("left",) + ("right",) * self.formatted.shape[1]
+            colalign=("left",) + ("right",) * self.formatted.shape[1], disable_numparse=True
         )
         text = (f"**{self.caption}**\n\n" if self.caption else "") + body + "\n"
         if self.notes:
@@ -850,7 +850,10 @@ def report_table(
     col_keys = _ordered_keys(frame, columns)
     rlab = _labels(row_keys, {} if rows is not None else {None: loc.total},
                    [("row_labels", row_labels), ("labels", labels)])
-    clab = _labels(col_keys, {}, [("column_labels", column_labels), ("labels", labels)])
+    # a numeric item's one "level" (None) is printed as the variable's name
+    col_default = ({k: str(frame["variable"].iloc[0]) for k in col_keys if _nan_key(k) is None
+                    or (not isinstance(k, str) and pd.isna(k))} if columns == "level" else {})
+    clab = _labels(col_keys, col_default, [("column_labels", column_labels), ("labels", labels)])
     rindex, cindex = pd.Index(rlab, dtype=object), pd.Index(clab, dtype=object)
 
     def grid(value: str) -> np.ndarray:
