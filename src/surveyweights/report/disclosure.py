@@ -259,9 +259,10 @@ class Suppression:
         ``"min_units"``, ``"dominance"``, ``"secondary"``, ``"given"`` (a primary
         cell passed to :func:`protect`) or ``""``.
     audit : pandas.DataFrame
-        One row per hidden cell: ``row, column, role`` (``"primary"``,
-        ``"secondary"`` or ``"hidden"`` for a ``free`` cell), ``value, low, high`` (the
-        smallest and largest value consistent with everything published),
+        One row per primary or secondary cell: ``row, column, role`` (``"primary"``
+        or ``"secondary"``), ``value, low, high`` (the smallest and largest value
+        consistent with everything published; cells hidden for another reason,
+        ``free=`` of :func:`protect`, count as unknown),
         ``recoverable`` (``high - low`` is zero) and, for primary cells,
         ``protected`` (the interval reaches ``protection`` below and above).
     weights : pandas.DataFrame
@@ -290,13 +291,9 @@ class Suppression:
         """How many primary or secondary cells an intruder can compute exactly (0 when protected).
 
         Cells hidden for another reason (``free=`` of :func:`protect`, e.g. too
-        unreliable to publish) are not confidential and not counted; the audit
-        lists them with ``role="hidden"``.
+        unreliable to publish) are not confidential and not audited.
         """
-        if not len(self.audit):
-            return 0
-        a = self.audit
-        return int((a["recoverable"] & (a["role"] != "hidden")).sum())
+        return int(self.audit["recoverable"].sum()) if len(self.audit) else 0
 
     def published(self, symbol: str | None = None) -> pd.DataFrame:
         """The table as published: the values, with the symbol in suppressed cells."""
@@ -554,12 +551,17 @@ def _solve_pattern(x, w, lo, hi, A, primary, free, protection):
     return s | primary
 
 
-def _intervals(x, w, lo, hi, A, suppressed) -> tuple[np.ndarray, np.ndarray]:
-    """The intruder's LP: min and max of each suppressed cell given everything published."""
+def _intervals(x, w, lo, hi, A, suppressed, targets=None) -> tuple[np.ndarray, np.ndarray]:
+    """The intruder's LP: min and max of each suppressed cell given everything published.
+
+    ``targets`` (default: every suppressed cell) are the cells to solve for; the
+    other suppressed cells are unknowns too, but their range is not computed.
+    """
     S = np.flatnonzero(suppressed)
     low = np.full(len(x), np.nan)
     high = np.full(len(x), np.nan)
-    if not len(S):
+    targets = suppressed if targets is None else targets
+    if not len(S) or not targets.any():
         return low, high
     P = ~suppressed
     if A.shape[0]:
@@ -572,6 +574,8 @@ def _intervals(x, w, lo, hi, A, suppressed) -> tuple[np.ndarray, np.ndarray]:
     bounds = [(None if not np.isfinite(lo[i]) else lo[i], None if not np.isfinite(hi[i]) else hi[i])
               for i in S]
     for j, i in enumerate(S):
+        if not targets[i]:
+            continue
         c = np.zeros(len(S))
         for sign, out in ((1.0, low), (-1.0, high)):
             c[j] = sign
@@ -702,16 +706,16 @@ def protect(
         pattern = prim.copy()
     sec = pattern & ~prim & ~fr
     hidden = pattern | fr
-    low, high = _intervals(x, w, lo, hi, A, hidden)
+    low, high = _intervals(x, w, lo, hi, A, hidden, targets=pattern & ~fr)
     up, down = _protection_levels(x, lo, hi, prot)
     tol = _TOL * np.maximum(1.0, np.abs(x))
     audit_rows = []
     ridx, cidx = np.nonzero(finite)
-    for i in np.flatnonzero(hidden):
+    for i in np.flatnonzero(pattern & ~fr):
         r, c = ridx[i], cidx[i]
         audit_rows.append({
             "row": values.index[r], "column": values.columns[c],
-            "role": "primary" if prim[i] else ("secondary" if sec[i] else "hidden"),
+            "role": "primary" if prim[i] else "secondary",
             "value": x[i], "low": low[i], "high": high[i],
             "recoverable": bool(high[i] - low[i] <= tol[i]),
             "protected": (bool(low[i] <= x[i] - down[i] + tol[i] and high[i] >= x[i] + up[i] - tol[i])

@@ -113,9 +113,6 @@ class Threshold:
     only_if_ci_wider_than : float, optional, keyword-only
         Apply the threshold only where the interval is wider than this (the NCHS
         standard's 5-point condition on the relative width).
-    ci_width_unit : str, default "percent", keyword-only
-        How a CI-width limit is printed in footnotes: ``"percent"`` (a share,
-        0.3 -> "30 percentage points") or ``"number"``.
 
     Examples
     --------
