@@ -25,6 +25,7 @@ __all__ = [
     "LonelyPSUError",
     "DomainError",
     "ImputationError",
+    "CalibrationError",
     "ConvergenceError",
     "SurveyWeightsWarning",
     "user_stacklevel",
@@ -65,6 +66,11 @@ class DomainError(InputError):
 
 class ImputationError(InputError):
     """Hot-deck imputation cannot proceed (no donor in a class, no observed value...)."""
+
+
+class CalibrationError(InputError):
+    """Weights cannot be calibrated as asked: margins that do not fit the sample or each
+    other, targets that are negative or missing, bounds the sample cannot meet."""
 
 
 class ConvergenceError(SurveyWeightsError, RuntimeError):
