@@ -877,14 +877,18 @@ def _fail(spec: _Spec, fit: CalibrationFit, d: np.ndarray, method: str, lo: np.n
             if np.isfinite(fr["min_upper"]):
                 parts.append(f"with the lower bound kept, the upper bound must be at least "
                              f"{fr['min_upper']:.6g}")
+            else:
+                parts.append("the lower bound is too high for any upper bound")
             if np.isfinite(fr["max_lower"]):
                 parts.append(f"with the upper bound kept, the lower bound must be at most "
                              f"{fr['max_lower']:.6g}")
-            hint = "; ".join(parts) if parts else "neither bound can be kept as it is"
+            else:
+                parts.append("the upper bound is too low for any lower bound")
             raise CalibrationError(
-                f"no {what} within {bounds_text} reproduces the margins (the bounds are "
-                f"infeasible for this sample): {hint}. Widen the bounds, or collapse the margin "
-                f"cells that need the extreme factors (see the report of an unbounded calibration)"
+                f"no {what} within {bounds_text} can reproduce the margins (the bounds are "
+                f"infeasible for this sample): {'; '.join(parts)}. Widen the bounds, or "
+                f"collapse the margin cells that need the extreme factors (see the report of "
+                f"an unbounded calibration)"
             )
     rel = np.abs(fit.misfit) / (1.0 + np.abs(spec.totals))
     j = int(np.argmax(rel))
