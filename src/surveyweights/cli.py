@@ -2,9 +2,11 @@
 
 ``surveyweights barometer`` runs the main job on the bundled AI-Barometer 2025 data;
 ``surveyweights weights`` post-stratifies the user's own files.  Errors from the
-library exit with status 2 and print the library's message, without a traceback,
-phrased in the command line's terms (``--thousands .`` rather than the Python
-argument ``thousands='.'``).
+library exit with status 2 and print the library's message on one line, without a
+traceback, phrased in the command line's terms (``--thousands .`` rather than the
+Python argument ``thousands='.'``).  The command never destroys input: an output
+that is an input is refused, an existing output needs ``--force``, files are
+written atomically and every column is read as text (:mod:`surveyweights._files`).
 
 Defaults.  ``barometer`` uses ``--method beta --df satterthwaite``, which differ
 from the library's ``proportion(method="logit", df="design")``: the main job
@@ -18,14 +20,21 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import re
+import shutil
 import sys
+import tempfile
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import __version__
+from ._files import atomic_write, check_outputs, read_csv
+from ._strata import check_columns
 from .datasets import barometer_2025_frame
 from .errors import InputError, SurveyWeightsError, SurveyWeightsWarning
 from .estimation.ci import CI_METHODS
@@ -149,8 +158,6 @@ def cli_terms(message: str) -> str:
                      lambda m: f"--collapse {key(m.group(1))}={key(m.group(2))}", message)
     message = message.replace("collapse={source: target}",
                               "--collapse SOURCE=TARGET (the values of --strata, comma-separated)")
-    message = re.sub(r"\bcount=", "--count ", message)
-    message = re.sub(r"\bsep=", "--population-sep/--responses-sep ", message)
     return message
 
 
@@ -189,13 +196,15 @@ def _cmd_barometer(args: argparse.Namespace) -> int:
         print(W["defaults"].format(lib=", ".join(changed), why=W["why"]))
     print()
     df = args.df if args.df in ("design", "satterthwaite") else float(args.df)
+    check_outputs([args.out], [], force=args.force, folder_ok=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SurveyWeightsWarning)
         run = bm.run_barometer(rng=args.seed, method=args.method, df=df,
                                confidence_level=args.confidence_level, progress=say)
         tables = bm.publication_tables(run, locale=locale)
-        files = bm.write_outputs(run, args.out, formats=args.formats, locale=locale,
-                                 figures=not args.no_figures, tables=tables, progress=say)
+        files = _write_folder(args.out, lambda tmp: bm.write_outputs(
+            run, tmp, formats=args.formats, locale=locale, figures=not args.no_figures,
+            tables=tables, progress=say))
     s = run.screening.summary.set_index("rule")["n"]
     acc = response_accounting(barometer_2025_frame())
     print()
@@ -256,6 +265,29 @@ def _cmd_barometer(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- weights
 
 
+def _write_folder(out: str, write) -> list:
+    """Let ``write(tmp)`` fill a temporary folder next to ``out``, then move each file in.
+
+    Each file is renamed into place (atomic per file), so an interrupted run leaves
+    either the old file or the complete new one.
+    """
+    target = Path(out)
+    target.mkdir(exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.resolve().parent))
+    try:
+        written = write(tmp)
+        moved = []
+        for f in written:
+            rel = Path(f).relative_to(tmp)
+            dest = target / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(f, dest)
+            moved.append(dest)
+        return moved
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def _fmt_table(df: pd.DataFrame, floatfmt: dict[str, str]) -> str:
     shown = df.copy()
     for col, fmt in floatfmt.items():
@@ -264,17 +296,19 @@ def _fmt_table(df: pd.DataFrame, floatfmt: dict[str, str]) -> str:
     return shown.to_string(index=False)
 
 
-def _detect_sep(path: str, given: str | None, what: str, option: str) -> str:
-    """The field separator of a CSV file: the one given, or the one detected (reported)."""
+def _detect_sep(path: str, given: str | None, what: str, option: str, encoding: str) -> str:
+    """The field separator of a CSV file: the one given, or the one detected (reported).
+
+    An unreadable file is left to :func:`surveyweights._files.read_csv`, whose error
+    names the file and the fix.
+    """
     if given is not None:
         return given
     try:
-        with open(path, encoding="utf-8", newline="") as fh:
+        with open(path, encoding=encoding, newline="") as fh:
             sample = "".join(fh.readline() for _ in range(20))
-    except FileNotFoundError:
-        raise InputError(f"{what} file {path!r} does not exist") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{what} file {path!r} is not UTF-8 text; save it as UTF-8 CSV") from None
+    except (OSError, UnicodeDecodeError, LookupError):
+        return ","
     try:
         sep = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
@@ -308,35 +342,46 @@ def _collapse(items: Sequence[str] | None, strata: list[str]) -> dict | None:
     return out
 
 
+def _per_file(option: str, read):
+    """Read one input file; a separator hint names that file's option (``--responses-sep``)."""
+    try:
+        return read()
+    except InputError as exc:
+        raise InputError(str(exc).replace("command line --sep", f"command line {option}")) from None
+
+
 def _cmd_weights(args: argparse.Namespace) -> int:
     strata = [s.strip() for s in args.strata.split(",") if s.strip()]
+    check_outputs([args.out], [("--population", args.population), ("--responses", args.responses)],
+                  force=args.force)
     pop_sep = _detect_sep(args.population, args.population_sep or args.sep, "population",
-                          "--population-sep")
+                          "--population-sep", args.encoding)
     resp_sep = _detect_sep(args.responses, args.responses_sep or args.sep, "responses",
-                           "--responses-sep")
-    frame = PopulationFrame.read_csv(args.population, strata=strata, count=args.count,
-                                     thousands=args.thousands, sep=pop_sep)
-    try:
-        data = pd.read_csv(args.responses, sep=resp_sep, dtype={s: str for s in strata},
-                           keep_default_na=True)
-    except FileNotFoundError:
-        raise InputError(f"responses file {args.responses!r} does not exist") from None
+                           "--responses-sep", args.encoding)
+    frame = _per_file("--population-sep", lambda: PopulationFrame.read_csv(
+        args.population, strata=strata, count=args.count, thousands=args.thousands, sep=pop_sep,
+        encoding=args.encoding))
+    # every column as text: ids such as 007 and codes such as NA come back unchanged
+    data = _per_file("--responses-sep", lambda: read_csv(
+        args.responses, what="responses file", sep=resp_sep, encoding=args.encoding))
     missing = [s for s in strata if s not in data.columns]
-    if missing:
+    if missing and len(data.columns) == 1:
         raise InputError(
-            f"the responses file {args.responses!r} has no column(s) {missing} of --strata; its "
-            f"columns are {list(data.columns)}" + (
-                f" (one column: is the field separator {resp_sep!r} right? give --responses-sep)"
-                if len(data.columns) == 1 else "")
+            f"the responses file {args.responses!r} has no column(s) {missing} of --strata; it "
+            f"has one column {data.columns[0]!r}: is the field separator {resp_sep!r} right? "
+            f"give --responses-sep"
         )
+    check_columns(data, strata, what="strata", table=f"responses file {str(args.responses)!r}")
     if "weight" in data.columns and not args.overwrite:
         raise InputError(
             f"{args.responses!r} already has a 'weight' column; pass --overwrite to replace it"
         )
-    ps = poststratify(data, frame, strata=strata, collapse=_collapse(args.collapse, strata))
+    keys = data[strata].replace("", np.nan)  # an empty stratum cell is missing, not a code
+    ps = poststratify(keys, frame, strata=strata, collapse=_collapse(args.collapse, strata))
     out = data.copy()
-    out["weight"] = ps.weights
-    out.to_csv(args.out, index=False, sep=resp_sep)
+    out["weight"] = ps.weights.to_numpy()
+    atomic_write(args.out, lambda tmp: out.to_csv(tmp, index=False, sep=resp_sep,
+                                                  encoding=args.encoding))
     print(_fmt_table(ps.weight_table(), {"weight": ".4f", "weight_sum": ".1f"}))
     s = ps.summary
     collapsed = (f"; {int(s['n_collapsed'])} stratum/strata collapsed (see collapsed_into)"
@@ -373,12 +418,21 @@ def _formats(text: str) -> list[str]:
     return items
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors (exit status 2, as every failure)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {_one_line(message)} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="surveyweights",
         description="Design-based estimation for stratified surveys.",
     )
     p.add_argument("--version", action="version", version=f"surveyweights {__version__}")
+    p.add_argument("--traceback", action="store_true",
+                   help="on an unexpected error, show the Python traceback (for bug reports)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     b = sub.add_parser(
@@ -410,6 +464,8 @@ def build_parser() -> argparse.ArgumentParser:
                    metavar="csv,md,xlsx,tex", help="table formats to write (default: all four)")
     b.add_argument("--no-figures", action="store_true", help="do not draw the figures")
     b.add_argument("--quiet", action="store_true", help="do not print progress")
+    b.add_argument("--force", action="store_true",
+                   help="write into an output folder that already holds files (replacing them)")
     b.set_defaults(func=_cmd_barometer)
 
     w = sub.add_parser(
@@ -440,23 +496,48 @@ def build_parser() -> argparse.ArgumentParser:
                    help="merge an empty stratum into another: the stratum values in the order "
                         "of --strata, comma-separated, e.g. --collapse 35-39,large=35-39,medium "
                         "(repeat for several)")
+    w.add_argument("--encoding", default="utf-8", metavar="ENC",
+                   help="text encoding of the input and output files (default: utf-8; e.g. latin-1)")
     w.add_argument("--overwrite", action="store_true", help="replace an existing 'weight' column")
+    w.add_argument("--force", action="store_true", help="overwrite an existing output file")
     w.set_defaults(func=_cmd_weights)
     return p
 
 
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``surveyweights`` command."""
+    """Entry point of the ``surveyweights`` command.
+
+    Every failure is one line on stderr and exit status 2, without a traceback
+    (``--traceback`` shows it for an unexpected error).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
     except SurveyWeightsError as exc:
-        print(f"surveyweights: error: {cli_terms(str(exc))}", file=sys.stderr)
+        print(f"surveyweights: error: {_one_line(cli_terms(str(exc)))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into e.g. `head`
         sys.stderr.close()
         return 0
+    except OSError as exc:
+        where = f" {exc.filename!r}" if exc.filename else ""
+        print(f"surveyweights: error:{where} {_one_line(exc.strerror or exc)}; check the path "
+              f"and its permissions", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("surveyweights: interrupted; no output file was half-written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last line of defence: one line, no traceback
+        if args.traceback:
+            raise
+        print(f"surveyweights: error: unexpected {type(exc).__name__}: {_one_line(exc)} "
+              f"(rerun with --traceback and report it)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover
