@@ -27,6 +27,19 @@ def python_blocks(text: str) -> list[str]:
     return re.findall(r"^```python\n(.*?)^```", text, re.S | re.M)
 
 
+def runnable_blocks(text: str) -> list[tuple[str, str | None]]:
+    """Each python block with its snippets included (``--8<-- "path"``, as MkDocs does),
+    and the error it must raise when the page shows one in the ```text block after it."""
+    out = []
+    for m in re.finditer(r"^```python\n(.*?)^```\n(?:\s*\n)*(```text\n(\w+Error):)?", text,
+                         re.S | re.M):
+        code = re.sub(r'^--8<-- "([^"]+)"$',
+                      lambda s: (ROOT / s.group(1)).read_text(encoding="utf-8"), m.group(1),
+                      flags=re.M)
+        out.append((code, m.group(3)))
+    return out
+
+
 def test_docs_build_strict(tmp_path):
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     res = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
@@ -62,13 +75,19 @@ def test_the_strict_build_catches_a_page_that_renders_badly():
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_python_block_runs(page, tmp_path, monkeypatch, capsys):
-    blocks = python_blocks((ROOT / page).read_text(encoding="utf-8"))
+    blocks = runnable_blocks((ROOT / page).read_text(encoding="utf-8"))
     monkeypatch.chdir(tmp_path)
     namespace: dict = {"__name__": "__docs__"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the pages show warnings on purpose (e.g. 0% cells)
-        for i, code in enumerate(blocks):
-            exec(compile(code, f"{page} (python block {i + 1})", "exec"), namespace)  # noqa: S102
+        for i, (code, error) in enumerate(blocks):
+            compiled = compile(code, f"{page} (python block {i + 1})", "exec")
+            if error is None:
+                exec(compiled, namespace)  # noqa: S102
+            else:  # the page shows this block failing with `error`
+                with pytest.raises(BaseException) as info:
+                    exec(compiled, namespace)  # noqa: S102
+                assert type(info.value).__name__ == error
     out = capsys.readouterr().out
     if page == "docs/index.md":
         assert "SYNTHETIC" in out and len(namespace["t3"].to_frame()) == 33
