@@ -459,6 +459,7 @@ def test_items_have_the_asked_length(s):
 
 
 def test_strategy_bad_arguments():
+    assert swt.strategies is sws and sw.testing is swt  # the interface's swt.strategies.*
     with pytest.raises(InputError, match=r"min_strata=3 is larger than max_strata=2"):
         sws.populations(min_strata=3, max_strata=2)
     with pytest.raises(InputError, match=r"item 'q' has spec 'text'; give 'numeric', 'binary' or a list"):
