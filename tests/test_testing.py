@@ -532,3 +532,24 @@ def test_docs_page_shows_the_example_file_and_a_true_message():
         exec(compile(code[0], "docs/testing.md", "exec"), {})  # noqa: S102
     shown = re.findall(r"```text\n(AssertionError: .*?)```", text, re.S)
     assert shown and shown[0].strip() == f"AssertionError: {exc.value}"
+
+
+def test_margins_on_designs_calibrated_by_the_library(design, frame):
+    """sw.calibrate's raking to the Tabel 1 margins, and its linear calibration to the 44 cells."""
+    t = frame.table
+    margins = {"nace": t.groupby("nace")["N"].sum().to_dict(), "size": t.groupby("size")["N"].sum().to_dict()}
+    base = sw.Design(design.data, strata=STRATA)  # weight 1 for every respondent
+    raked = sw.calibrate(base, margins, method="raking")
+    swt.assert_margins(raked, margins, population_size=37839)
+    planted = {**margins, "nace": {**margins["nace"], "35-39": 341}}
+    with pytest.raises(AssertionError, match=r"weighted totals differ from 1 of 15 margin targets .*\n"
+                                             r"  nace='35-39': target 341, weighted total 340(\.0*\d*)?, "
+                                             r"difference -1(\.0*\d*)? \(tolerance 3\.41e-07\)$"):
+        swt.assert_margins(raked, planted)
+    # one crossed margin over the strata: linear calibration is post-stratification, w = N_h / n_h
+    cells = {("nace", "size"): {(n, s): N for n, s, N in zip(t["nace"], t["size"], t["N"])}}
+    poststratified = sw.calibrate(base, cells)
+    swt.assert_margins(poststratified, cells)
+    swt.assert_weights_calibrated(poststratified, frame)
+    with pytest.raises(AssertionError, match=r"stratum nace='35-39', size='micro': 4 of 4 weights differ"):
+        swt.assert_weights_calibrated(raked, frame)

@@ -585,7 +585,8 @@ def assert_margins(
     Works on any design: the weighted count of each level (or the weighted total of
     a numeric variable) is computed from the design's weights and data and compared
     with its target, so it checks a calibration (raking, linear, logit) whatever
-    produced it.
+    produced it: :func:`surveyweights.calibrate` or another program's weights.
+    ``margins`` takes the forms ``sw.calibrate`` takes.
 
     Parameters
     ----------
