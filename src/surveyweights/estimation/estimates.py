@@ -22,18 +22,16 @@ import pandas as pd
 from scipy import stats
 
 from . import ci as _ci
-from ._domains import Domains, apply_na_policy, domains, item, subset_mask
+from ._domains import RESULT_COLUMNS, Domains, apply_na_policy, domains, item, subset_mask
 from ..variance.taylor import cell_index
 from ..design import Design, require_design
 from ..errors import InputError, SurveyWeightsWarning, user_stacklevel
 
 __all__ = ["proportion", "mean", "total", "Estimates", "COLUMNS", "DF_CHOICES"]
 
-#: The columns of every estimate table, after the ``by`` columns.
-COLUMNS: tuple[str, ...] = (
-    "variable", "level", "estimate", "se", "ci_low", "ci_high", "df", "n", "method",
-    "confidence_level", "deff", "n_eff", "n_missing",
-)
+#: The columns of every estimate table, after the ``by`` columns (a ``by`` column may
+#: not take one of these names: see :func:`surveyweights.proportion`, Raises).
+COLUMNS: tuple[str, ...] = RESULT_COLUMNS
 #: Valid strings for ``df=``; a positive number (or ``numpy.inf``) is accepted too.
 DF_CHOICES: tuple[str, ...] = ("design", "satterthwaite")
 
@@ -125,6 +123,10 @@ def _check_level(confidence_level: float) -> float:
             f"confidence_level={confidence_level!r} is outside (0, 1); give e.g. 0.95 for a 95% interval"
         )
     return lv
+
+
+class DesignEffectWarning(SurveyWeightsWarning):
+    """The design effect is undefined (NaN) because the weights sum to no more than n."""
 
 
 class NoDegreesOfFreedomWarning(SurveyWeightsWarning):
@@ -337,6 +339,20 @@ def _one_item(kind, design, it, dom: Domains, code, n_missing, w, method, level,
         if kind == "total":
             vsrs = vsrs * (W * W)[:, None]
         deff = var / vsrs
+    # the reference sample without replacement needs an estimated population larger
+    # than the sample (sum of weights > n); below it R gives a negative deff
+    no_ref = W <= n_g
+    if no_ref.any():
+        deff[no_ref] = np.nan
+        warnings.warn(
+            f"{int(no_ref.sum())} domain(s) have weights summing to no more than their number "
+            f"of respondents (e.g. weights scaled to a mean of 1 or below), so the design effect "
+            f"against simple random sampling without replacement is undefined; deff and n_eff "
+            f"are NaN there. Use weights that sum to the population size",
+            DesignEffectWarning,
+            stacklevel=user_stacklevel(),
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
         n_eff = n_g[:, None] / deff
 
     est_f, se_f, df_f = est.ravel(), se.ravel(), dfs.ravel()
@@ -483,7 +499,8 @@ def proportion(
     ------
     InputError
         Unknown column, method or df choice; a numeric item that is not 0/1; a level
-        that does not occur.
+        that does not occur; a ``by`` column named like a result column (``level``,
+        ``variable``, ``n``, ``estimate``...: rename it).
     MissingValueError
         A missing item value inside the subset with ``na="error"``.
     DomainError
@@ -500,7 +517,9 @@ def proportion(
     whole sample, and ``svyby(~y, ~by, design, svyciprop, method=...)`` per domain
     (R computes those on the domain design, whose ``degf`` is the domain df used
     here).  ``deff`` is R's ``deff=TRUE`` (against simple random sampling without
-    replacement of the domain's size) and ``n_eff = n / deff``.
+    replacement of the domain's size) and ``n_eff = n / deff``.  Where a domain's
+    weights sum to no more than its respondents that reference is undefined (R
+    returns a negative deff): deff and n_eff are NaN, with a ``DesignEffectWarning``.
 
     Examples
     --------
