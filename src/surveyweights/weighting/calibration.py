@@ -907,18 +907,22 @@ def _fail(spec: _Spec, fit: CalibrationFit, d: np.ndarray, method: str, lo: np.n
                             np.asarray(hi, float), per)
         if not fr["feasible"]:
             parts = []
-            if np.isfinite(fr["min_upper"]):
-                parts.append(f"with the lower bound kept, the upper bound must be at least "
-                             f"{fr['min_upper']:.6g}")
-            else:
-                parts.append("the lower bound is too high for any upper bound")
-            if np.isfinite(fr["max_lower"]):
-                parts.append(f"with the upper bound kept, the lower bound must be at most "
-                             f"{fr['max_lower']:.6g}")
-            else:
-                parts.append("the upper bound is too low for any lower bound")
+            has_lo = bool(np.any(np.isfinite(lo) & ((lo > 0) if method == "raking" else True)))
+            has_hi = bool(np.any(np.isfinite(hi)))
+            if has_hi:
+                if np.isfinite(fr["min_upper"]):
+                    parts.append(f"{'with the lower bound kept, ' if has_lo else ''}the upper "
+                                 f"bound must be at least {fr['min_upper']:.6g}")
+                else:
+                    parts.append("the lower bound is too high for any upper bound")
+            if has_lo:
+                if np.isfinite(fr["max_lower"]):
+                    parts.append(f"{'with the upper bound kept, ' if has_hi else ''}the lower "
+                                 f"bound must be at most {fr['max_lower']:.6g}")
+                else:
+                    parts.append("the upper bound is too low for any lower bound")
             raise CalibrationError(
-                f"no {what} within {bounds_text} can reproduce the margins (the bounds are "
+                f"no {what} {bounds_text} can reproduce the margins (the bounds are "
                 f"infeasible for this sample): {'; '.join(parts)}. Widen the bounds, or "
                 f"collapse the margin cells that need the extreme factors (see the report of "
                 f"an unbounded calibration)"
@@ -1155,7 +1159,7 @@ def calibrate(
                 "margin by margin); use variance='calibration' with a numeric total"
             )
     d = design._w.copy()
-    text = f"bounds=({show(lo)}, {show(hi)})"
+    text = f"within bounds=({show(lo)}, {show(hi)})"
     result, fit = _calibrate_spec(design.data.index, spec, d, method=method, lo=lo, hi=hi, bounds=(lo, hi),
                                   tolerance=tolerance, max_iterations=max_iterations,
                                   bounds_text=text)
