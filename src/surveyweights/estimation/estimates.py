@@ -149,12 +149,14 @@ def _interval(kind: str, method: str, est, se, df, level, n, likelihood=None):
             f"(estimate +/- t_df * se)"
         )
     lv = _check_level(level)
-    ok = df > 0
+    undefined = np.isnan(se)  # e.g. lonely_psu="average" with nothing to average over (R: NaN)
+    ok = (df > 0) & ~undefined
     lo = np.full(est.shape, 0.0 if kind == "proportion" else -np.inf)
     hi = np.full(est.shape, 1.0 if kind == "proportion" else np.inf)
-    if (~ok).any():
+    lo[undefined] = hi[undefined] = np.nan
+    if (~(df > 0)).any():
         warnings.warn(
-            f"{int((~ok).sum())} estimate(s) have 0 design degrees of freedom (their domain has "
+            f"{int((~(df > 0)).sum())} estimate(s) have 0 design degrees of freedom (their domain has "
             f"one respondent in each stratum it touches), so no t quantile exists and the "
             f"interval is the whole range; use df='satterthwaite', which counts the "
             f"strata's own degrees of freedom, or a coarser domain",
