@@ -34,6 +34,7 @@ from .estimation import (
     difference,
     mean,
     proportion,
+    ratio,
     recombine,
     total,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "poststratify",
     "proportion",
     "plots",
+    "ratio",
     "recombine",
     "report_table",
     "response_accounting",

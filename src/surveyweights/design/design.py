@@ -334,6 +334,18 @@ class Design:
                 f_h = n_h / N_h
             fpc_series = pd.Series(N_h[h], index=data.index, name="fpc")
 
+        # lonely PSUs ---------------------------------------------------------
+        # a single PSU in a stratum taken completely (f_h = 1) has no sampling variance
+        lonely = np.flatnonzero((n_h == 1) & (np.asarray(f_h) < 1 - 1e-7))
+        if len(lonely) and self.lonely_psu == "fail":
+            names = ", ".join(repr(labels[k]) for k in lonely[:10])
+            raise LonelyPSUError(
+                f"{len(lonely)} stratum/strata have a single sampled {'PSU' if ids1 else 'unit'}"
+                f"{' at stage 1' if multistage else ''} ({names}), so their variance cannot be estimated; choose "
+                f"lonely_psu='remove', 'certainty', 'adjust' or 'average' (as R's "
+                f"options(survey.lonely.psu=)), or collapse the stratum with a neighbour"
+            )
+
         # later stages ----------------------------------------------------------
         stages = None
         if multistage and fpc_list is not None:
@@ -374,18 +386,6 @@ class Design:
                     )
             weights_series = pd.Series(w, index=data.index,
                                        name=self.weights if isinstance(self.weights, str) else (ws.name or "weight"))
-
-        # lonely PSUs ---------------------------------------------------------
-        # a single PSU in a stratum taken completely (f_h = 1) has no sampling variance
-        lonely = np.flatnonzero((n_h == 1) & (np.asarray(f_h) < 1 - 1e-7))
-        if len(lonely) and self.lonely_psu == "fail":
-            names = ", ".join(repr(labels[k]) for k in lonely[:10])
-            raise LonelyPSUError(
-                f"{len(lonely)} stratum/strata have a single sampled {'PSU' if ids1 else 'unit'} "
-                f"({names}), so their variance cannot be estimated; choose "
-                f"lonely_psu='remove', 'certainty', 'adjust' or 'average' (as R's "
-                f"options(survey.lonely.psu=)), or collapse the stratum with a neighbour"
-            )
 
         object.__setattr__(self, "weights", weights_series)
         object.__setattr__(self, "strata", strata_series)

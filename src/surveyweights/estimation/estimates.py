@@ -12,8 +12,9 @@ tidy table with the fixed columns :data:`COLUMNS` after the ``by`` columns.
 
 from __future__ import annotations
 
+import functools
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from scipy import stats
 
 from . import ci as _ci
 from ._domains import Domains, apply_na_policy, domains, item, subset_mask
+from ._influence import Influence, domain_influence
 from ..variance.taylor import cell_index
 from ..design import Design, require_design
 from ..errors import InputError, SurveyWeightsWarning, user_stacklevel
@@ -44,7 +46,7 @@ class Estimates:
 
     Attributes
     ----------
-    kind : {"proportion", "mean", "total"}
+    kind : {"proportion", "mean", "total", "ratio"}
     by : tuple of str
         The domain columns (empty for population-level estimates).
     method : str
@@ -59,6 +61,8 @@ class Estimates:
         The tidy table: the ``by`` columns, then :data:`COLUMNS`.
     confidence_interval(confidence_level=..., method=...)
         The same estimates with intervals recomputed for another level or method.
+    vcov()
+        The covariance matrix of all rows (for contrasts, :func:`surveyweights.contrast`).
     """
 
     kind: str
@@ -67,10 +71,26 @@ class Estimates:
     confidence_level: float
     df_choice: str | float
     _table: pd.DataFrame = field(repr=False)
+    _influence: Callable[[], Influence] | None = field(default=None, repr=False, compare=False)
 
     def to_frame(self) -> pd.DataFrame:
         """The estimates as a tidy DataFrame (a copy)."""
         return self._table.copy()
+
+    def vcov(self) -> pd.DataFrame:
+        """The covariance matrix of the estimates of all rows, computed on demand.
+
+        Rows and columns are indexed like :attr:`estimate` (domain, variable,
+        level).  Its diagonal is ``se ** 2``; the off-diagonal terms are the
+        covariances between domains and levels that share strata or PSUs, R's
+        ``vcov(svyby(..., covmat=TRUE))``.
+        """
+        if self._influence is None:
+            raise InputError("these estimates carry no linearization; recompute them with "
+                             "sw.proportion, sw.mean, sw.total or sw.ratio")
+        cov = self._influence().covariance()
+        idx = self.estimate.index
+        return pd.DataFrame(cov, index=idx, columns=idx)
 
     @property
     def estimate(self) -> pd.Series:
@@ -247,7 +267,8 @@ def _estimate(
         code, n_missing = apply_na_policy(it, dom, na, data.index)
         frames.append(_one_item(kind, design, it, dom, code, n_missing, w, method, level_, df))
     table = pd.concat(frames, ignore_index=True)
-    return Estimates(kind, dom.by, method, level_, df, table)
+    influence = functools.partial(domain_influence, design, kind, names, by, mask, level, na)
+    return Estimates(kind, dom.by, method, level_, df, table, influence)
 
 
 def _one_item(kind, design, it, dom: Domains, code, n_missing, w, method, level, df) -> pd.DataFrame:
