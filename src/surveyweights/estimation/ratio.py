@@ -111,7 +111,7 @@ def ratio(
     ...                    "ai_emp": [2.0, 0.0, 5.0, 1.0], "emp": [4.0, 3.0, 10.0, 2.0]})
     >>> r = sw.ratio(sw.Design(df, strata="h", fpc="N"), "ai_emp", "emp")
     >>> round(float(r.estimate.iloc[0]), 4)
-    0.4
+    0.4516
     """
     require_design(design)
     level = _check_level(confidence_level)
