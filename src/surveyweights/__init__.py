@@ -86,14 +86,16 @@ __all__ = [
     "report_table",
     "response_accounting",
     "screen_responses",
+    "testing",
     "total",
 ]
 
 
 def __getattr__(name: str):
-    # figures need matplotlib, which takes a while to import: load on first use
-    if name == "plots":
+    # figures need matplotlib, which takes a while to import: load on first use;
+    # the testing helpers are for users' test suites only, so they load on first use too
+    if name in ("plots", "testing"):
         import importlib
 
-        return importlib.import_module(".report.plots", __name__)
+        return importlib.import_module(".report.plots" if name == "plots" else ".testing", __name__)
     raise AttributeError(f"module 'surveyweights' has no attribute {name!r}")
