@@ -344,14 +344,15 @@ def _designs(draw, psus, fpc, lonely_psu, item_specs, missing, max_strata) -> De
     data = pd.DataFrame([rows[i] for i in order])
     data.insert(0, "id", np.arange(1, len(data) + 1, dtype=np.int64))
     _add_items(draw, data, item_specs, missing)
-    weights = "w"
     if fpc_kind == "size":
         data["fpc"] = data["M"].astype(float)
-        weights = None  # M_h / m_h, the design weight of a PSU
     elif fpc_kind == "fraction":
         data["fpc"] = data["m"] / data["M"]
-        weights = None
-    return Design(data.drop(columns=["M", "m"]), weights=weights, strata="stratum", ids="psu",
+    if fpc_kind != "none":
+        # PSUs taken whole: the design weight M_h / m_h, given explicitly (a Design refuses
+        # to derive weights from the fpc of clusters, which may have been subsampled)
+        data["w"] = data["M"] / data["m"]
+    return Design(data.drop(columns=["M", "m"]), weights="w", strata="stratum", ids="psu",
                   fpc=None if fpc_kind == "none" else "fpc", lonely_psu=lonely_psu)
 
 
