@@ -26,6 +26,7 @@ __all__ = [
     "DomainError",
     "ExpressionError",
     "ImputationError",
+    "CalibrationError",
     "ConvergenceError",
     "SurveyWeightsWarning",
     "user_stacklevel",
@@ -70,6 +71,11 @@ class ExpressionError(InputError):
 
 class ImputationError(InputError):
     """Hot-deck imputation cannot proceed (no donor in a class, no observed value...)."""
+
+
+class CalibrationError(InputError):
+    """Weights cannot be calibrated as asked: margins that do not fit the sample or each
+    other, targets that are negative or missing, bounds the sample cannot meet."""
 
 
 class ConvergenceError(SurveyWeightsError, RuntimeError):
