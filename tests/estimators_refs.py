@@ -21,7 +21,7 @@ import pandas as pd
 import surveyweights as sw
 
 HERE = Path(__file__).parent / "fixtures" / "estimators"
-SHARED = Path(__file__).parent / "fixtures" / "r_shared"
+
 RTOL = 1e-8
 
 
@@ -33,9 +33,8 @@ def _factors(d: pd.DataFrame) -> pd.DataFrame:
 
 @functools.cache
 def data(name: str) -> pd.DataFrame:
-    """apistrat, apiclus1 (R's data(api)), apiclus2, apisrs, apiclus2_lonely (the R script's)."""
-    folder = SHARED if name in ("apistrat", "apiclus1") else HERE
-    return _factors(pd.read_csv(folder / f"{name}.csv"))
+    """R's data(api) (apistrat, apiclus1, apiclus2, apisrs) and the script's apiclus2_lonely."""
+    return _factors(pd.read_csv(HERE / f"{name}.csv"))
 
 
 @functools.cache

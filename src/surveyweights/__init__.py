@@ -97,11 +97,8 @@ __all__ = [
     "poststratify",
     "proportion",
     "plots",
-<<<<<<< HEAD
-    "ratio",
-=======
     "rake",
->>>>>>> main
+    "ratio",
     "recombine",
     "report_table",
     "response_accounting",
