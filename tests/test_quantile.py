@@ -1,0 +1,96 @@
+"""sw.quantile against R's svyquantile (survey 4.1-1): every interval type and quantile rule.
+
+References: tests/fixtures/estimators/make_estimators.R.  Quantile intervals depend
+on the quantile rule, so each R row is compared under the same rule (its option
+column is "interval.type|qrule").  The data are written with 17 significant
+digits: quantile rules compare cumulative weights with p * total exactly, so the
+15 digits of write.csv would move some ties.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from estimators_refs import RTOL, design, results
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import surveyweights as sw
+from surveyweights.errors import InputError
+from surveyweights.estimation.quantile import QRULES, qrule
+
+
+def _groups():
+    r = results()
+    r = r[r.estimand == "quantile"]
+    return [key for key, _ in r.groupby(["design", "option", "domain"], sort=True)]
+
+
+@pytest.mark.parametrize("name, option, domain", _groups(), ids=lambda v: str(v) or "all")
+def test_quantile_matches_svyquantile(name, option, domain):
+    method, rule = option.split("|")
+    d = design(name)
+    r = results()
+    rows = r[(r.estimand == "quantile") & (r.design == name) & (r.option == option) & (r.domain == domain)]
+    qs = sorted({float(t) for t in rows.term})
+    subset = (d.data["stype"] == domain) if domain else None
+    got = sw.quantile(d, "api00", qs, method=method, qrule=rule, subset=subset).to_frame()
+    assert (got["method"] == method).all() and (got["qrule"] == rule).all()
+    for row in rows.itertuples():
+        exp = np.nan if row.value in ("NA", "NaN") else float(row.value)
+        val = got.loc[np.isclose(got["level"], float(row.term)), row.quantity].iloc[0]
+        np.testing.assert_allclose(val, exp, rtol=RTOL, equal_nan=True,
+                                   err_msg=f"{row.term} {row.quantity}")
+
+
+def test_default_is_r_default_woodruff_mean_math():
+    d = design("dstrat")
+    a = sw.quantile(d, "api00", 0.5).to_frame()
+    b = sw.quantile(d, "api00", 0.5, method="mean", qrule="math").to_frame()
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_domains_match_subsets():
+    d = design("dstrat")
+    by = sw.quantile(d, "api00", [0.25, 0.5], by="stype").to_frame()
+    for s in ("E", "H", "M"):
+        sub = sw.quantile(d, "api00", [0.25, 0.5], subset=d.data["stype"] == s).to_frame()
+        np.testing.assert_allclose(by.loc[by.stype == s, ["estimate", "ci_low", "ci_high", "se"]],
+                                   sub[["estimate", "ci_low", "ci_high", "se"]], rtol=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    values=st.lists(st.floats(-1e4, 1e4), min_size=5, max_size=40),
+    weights=st.lists(st.floats(0.1, 50.0), min_size=40, max_size=40),
+    probs=st.lists(st.floats(0.01, 0.99), min_size=2, max_size=6, unique=True),
+    rule=st.sampled_from(QRULES),
+)
+def test_quantiles_are_monotone_in_q(values, weights, probs, rule):
+    df = pd.DataFrame({"y": values, "w": weights[: len(values)]})
+    qs = sorted(probs)
+    got = sw.quantile(sw.Design(df, weights="w"), "y", qs, qrule=rule).to_frame()["estimate"]
+    assert np.all(np.diff(got.to_numpy()) >= -1e-9 * (1 + np.abs(got.to_numpy()[1:])))
+    assert got.min() >= min(values) and got.max() <= max(values)
+
+
+@pytest.mark.parametrize("q", [0, 1, -0.2, 1.5, [0.5, 1.0]])
+def test_probability_outside_zero_one_is_refused(q):
+    with pytest.raises(InputError, match=r"outside \(0, 1\).*0\.5 for the median"):
+        sw.quantile(design("dstrat"), "api00", q)
+
+
+def test_unknown_method_and_rule_list_the_valid_ones():
+    d = design("dstrat")
+    with pytest.raises(InputError, match=r"method='woodruff'.*'mean', 'beta', 'xlogit', 'asin', 'score'"):
+        sw.quantile(d, "api00", 0.5, method="woodruff")
+    with pytest.raises(InputError, match=r"qrule='type7'.*'math'.*'hf9'"):
+        sw.quantile(d, "api00", 0.5, qrule="type7")
+
+
+def test_qrule_reads_the_weighted_distribution():
+    x, w = np.array([3.0, 1.0, 2.0]), np.array([1.0, 2.0, 1.0])
+    # weighted distribution: P(X <= 1) = 0.5, P(X <= 2) = 0.75
+    assert qrule(x, w, 0.5) == 1.0 and qrule(x, w, 0.5000001) == 2.0
+    assert qrule(x, w, 0.5, "school") == 1.5
