@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from . import datasets, errors, expressions
 from .barometer.replica import ReplicaResult, make_barometer_replica
-from .design import Design
+from .design import Design, stack
 from .errors import SurveyWeightsError, SurveyWeightsWarning
 from .estimation import (
     ChisqTest,
@@ -118,6 +118,7 @@ __all__ = [
     "report_table",
     "response_accounting",
     "screen_responses",
+    "stack",
     "testing",
     "total",
     "trim_weights",

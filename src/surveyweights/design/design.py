@@ -30,7 +30,7 @@ from ..errors import DesignError, InputError, LonelyPSUError
 from ..frame import PopulationFrame
 from ..variance import MultistageLinearization, TaylorLinearization, VarianceMethod
 from ..weighting.poststratify import PostStratification, poststratify
-from .stages import Stage, later_stages, split_stage_specs
+from .stages import Stage, id_values, later_stages, split_stage_specs
 
 __all__ = ["Design", "LONELY_PSU_OPTIONS"]
 
@@ -64,10 +64,15 @@ def _column_or_series(data: pd.DataFrame, spec: Any, *, what: str) -> pd.Series:
     )
 
 
-def _refuse_partial_design(ids: tuple[str, ...], fpcs: list | None, weights: Any) -> None:
+def _id_name(spec: Any) -> str:
+    return spec if isinstance(spec, str) else str(getattr(spec, "name", None) or "<ids Series>")
+
+
+def _refuse_partial_design(ids: tuple, fpcs: list | None, weights: Any) -> None:
     """Raise DesignError for a specification whose weights would be silently wrong."""
     if weights is not None or not ids:
         return
+    ids = tuple(_id_name(c) for c in ids)
     if len(ids) == 1 and fpcs is not None:
         raise DesignError(
             f"weights are not given and ids={ids[0]!r} names clusters, so weights N/n from the "
@@ -121,7 +126,8 @@ class Design:
         sampling (R's ``ids=~psu``), or one column per stage for multistage sampling
         (R's ``ids=~dnum+snum``: districts, then schools within them).  ``None``: each
         unit is its own PSU.  A stage's unit is identified within its stage s - 1
-        unit, and the strata of stages >= 2 are the stage s - 1 units.
+        unit, and the strata of stages >= 2 are the stage s - 1 units.  A Series
+        aligned with the data may stand for a column.
     lonely_psu : {"fail", "remove", "certainty", "adjust", "average"}, keyword-only
         What to do with a stratum that has a single PSU, as R's
         ``options(survey.lonely.psu=)``, but per design instead of a global option.
@@ -281,21 +287,21 @@ class Design:
             psu = None
             n_h = np.bincount(h, minlength=H)
         else:
-            check_columns(data, [ids1], what="ids", table="the data")
-            miss = data[ids1].isna().to_numpy()
+            ids_values, ids_name = id_values(data, ids1, 1)
+            miss = ids_values.isna().to_numpy()
             if miss.any():
                 raise DesignError(
-                    f"PSU column {ids1!r} is missing in {int(miss.sum())} row(s) (index "
+                    f"PSU column {ids_name!r} is missing in {int(miss.sum())} row(s) (index "
                     f"{_rows(data.index, miss)}); every unit needs a PSU"
                 )
             # a PSU is identified within its stratum (R's nest=TRUE is implied only if
             # codes repeat across strata; we require them not to)
-            psu_codes, _ = pd.factorize(data[ids1], sort=False)
+            psu_codes, _ = pd.factorize(ids_values, sort=False)
             first_stratum = pd.Series(h).groupby(psu_codes).nunique()
             if (first_stratum > 1).any():
-                bad = data[ids1].iloc[np.flatnonzero(psu_codes == first_stratum.index[first_stratum > 1][0])[0]]
+                bad = ids_values.iloc[np.flatnonzero(psu_codes == first_stratum.index[first_stratum > 1][0])[0]]
                 raise DesignError(
-                    f"PSU {show(bad)} of column {ids1!r} appears in more than one stratum; "
+                    f"PSU {show(bad)} of column {ids_name!r} appears in more than one stratum; "
                     f"PSU codes must be unique across strata: combine stratum and PSU into one code"
                 )
             psu = psu_codes.astype(np.intp)
@@ -338,7 +344,7 @@ class Design:
                     k = small[0]
                     raise DesignError(
                         f"fpc of stratum {labels[k]!r} is {show(N_h[k])}, smaller than its "
-                        f"{n_h[k]} sampled {'PSUs' if ids1 else 'units'}; fpc must be the "
+                        f"{n_h[k]} sampled {'PSUs' if ids1 is not None else 'units'}; fpc must be the "
                         f"population size N_h (or, if all values are <= 1, the sampling fraction)"
                     )
                 f_h = n_h / N_h
@@ -350,7 +356,7 @@ class Design:
         if len(lonely) and self.lonely_psu == "fail":
             names = ", ".join(repr(labels[k]) for k in lonely[:10])
             raise LonelyPSUError(
-                f"{len(lonely)} stratum/strata have a single sampled {'PSU' if ids1 else 'unit'}"
+                f"{len(lonely)} stratum/strata have a single sampled {'PSU' if ids1 is not None else 'unit'}"
                 f"{' at stage 1' if multistage else ''} ({names}), so their variance cannot be estimated; choose "
                 f"lonely_psu='remove', 'certainty', 'adjust' or 'average' (as R's "
                 f"options(survey.lonely.psu=)), or collapse the stratum with a neighbour"
@@ -486,9 +492,13 @@ class Design:
 
     def __repr__(self) -> str:
         if self._stages is not None:
-            kind = f"{self.n_stages} stages ({' > '.join(map(repr, self.ids))}), {self.n_psu} PSUs"
+            kind = (f"{self.n_stages} stages ({' > '.join(repr(_id_name(c)) for c in self.ids)}), "
+                    f"{self.n_psu} PSUs")
+        elif self._psu is not None:
+            first = self.ids[0] if isinstance(self.ids, (list, tuple)) else self.ids
+            kind = f"{self.n_psu} PSUs (clusters of {_id_name(first)!r})"
         else:
-            kind = f"{self.n_psu} PSUs (clusters of {self.ids!r})" if self.ids else f"{self.n} units"
+            kind = f"{self.n} units"
         fpc = "with fpc" if self.fpc is not None else "without fpc"
         return (f"Design({kind} in {self.n_strata} strata, {fpc}, population size "
                 f"{self.population_size:,.1f}, degf {self.degf}, variance {self.variance.name!r})")

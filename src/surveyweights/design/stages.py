@@ -33,7 +33,7 @@ import pandas as pd
 from .._strata import check_columns, show
 from ..errors import DesignError, InputError, LonelyPSUError, SurveyWeightsWarning, user_stacklevel
 
-__all__ = ["Stage", "later_stages", "split_stage_specs"]
+__all__ = ["Stage", "id_values", "later_stages", "split_stage_specs"]
 
 
 @dataclass(frozen=True)
@@ -102,13 +102,16 @@ def split_stage_specs(ids: Any, fpc: Any) -> tuple[tuple[str, ...], list | None]
             raise InputError("ids=[] names no stage; leave ids out for element sampling, or "
                              "give one column per stage, e.g. ids=['dnum', 'snum']")
         for c in cols:
-            if not isinstance(c, str):
+            if not isinstance(c, (str, pd.Series)):
                 raise InputError(
                     f"ids contains {c!r}, which is not a column name; give one column name "
                     f"per stage, e.g. ids=['dnum', 'snum']"
                 )
-        if len(set(cols)) != len(cols):
+        names = [c for c in cols if isinstance(c, str)]
+        if len(set(names)) != len(names):
             raise InputError(f"ids={list(cols)} names a column twice; give one column per stage")
+    elif isinstance(ids, pd.Series):
+        cols = (ids,)
     else:
         raise InputError(
             f"ids must be a column name or a list of column names (one per stage), got "
@@ -126,6 +129,20 @@ def split_stage_specs(ids: Any, fpc: Any) -> tuple[tuple[str, ...], list | None]
                 f"fpc=None with weights= for the with-replacement (ultimate cluster) variance"
             )
     return cols, fpcs
+
+
+def id_values(data: pd.DataFrame, spec: Any, stage: int) -> tuple[pd.Series, str]:
+    """The ids of one stage (a column, or an aligned Series) and a name for messages."""
+    if isinstance(spec, pd.Series):
+        if not spec.index.equals(data.index):
+            raise InputError(
+                f"the ids Series of stage {stage} is not aligned with the data's index; pass a "
+                f"column name or a Series with the same index as the data"
+            )
+        return spec, str(spec.name) if spec.name is not None else f"ids (stage {stage})"
+    check_columns(data, [spec], what="ids" if stage == 1 else f"ids (stage {stage})",
+                  table="the data")
+    return data[spec], spec
 
 
 def _stage_fpc(data: pd.DataFrame, spec: Any, stage: int) -> np.ndarray:
@@ -180,16 +197,15 @@ def later_stages(
     prev = first
     prefix_row = np.ones(len(data))
     for s in range(2, len(ids) + 1):
-        col = ids[s - 1]
-        check_columns(data, [col], what=f"ids (stage {s})", table="the data")
-        miss = data[col].isna().to_numpy()
+        values, col = id_values(data, ids[s - 1], s)
+        miss = values.isna().to_numpy()
         if miss.any():
             rows = ", ".join(show(i) for i in data.index[miss][:10])
             raise DesignError(
                 f"the stage {s} id column {col!r} is missing in {int(miss.sum())} row(s) "
                 f"(index {rows}); every row needs a unit at every stage"
             )
-        own, _ = pd.factorize(data[col], sort=False)
+        own, _ = pd.factorize(values, sort=False)
         # the stage s unit is identified within its stage s - 1 unit (R's interaction)
         nested = prev.cluster.astype(np.int64) * (int(own.max()) + 1) + own
         cluster = np.unique(nested, return_inverse=True)[1].reshape(-1).astype(np.intp)
@@ -198,7 +214,8 @@ def later_stages(
         unit_stratum = np.zeros(int(cluster.max()) + 1, dtype=np.intp)
         unit_stratum[cluster] = stratum
         n = np.bincount(unit_stratum, minlength=H)
-        labels = _parent_labels(data, ids[: s - 1], stratum, H)
+        labels = _parent_labels(data, [id_values(data, c, k + 1) for k, c in enumerate(ids[: s - 1])],
+                                stratum, H)
         fv = _stage_fpc(data, fpcs[s - 1], s)
         lo = np.full(H, np.inf)
         hi = np.full(H, -np.inf)
@@ -238,12 +255,12 @@ def later_stages(
     return tuple(stages), sizes
 
 
-def _parent_labels(data: pd.DataFrame, cols: tuple[str, ...], stratum: np.ndarray, H: int) -> np.ndarray:
+def _parent_labels(data: pd.DataFrame, cols: list, stratum: np.ndarray, H: int) -> np.ndarray:
     """'dnum=200' (or 'dnum=200, snum=3') for each stage s - 1 unit."""
     first = np.full(H, -1, dtype=np.intp)
     first[stratum[::-1]] = np.arange(len(stratum))[::-1]
-    vals = [data[c].to_numpy(dtype=object)[first] for c in cols]
-    return np.array([", ".join(f"{c}={show(v[k])}" for c, v in zip(cols, vals)) for k in range(H)],
+    vals = [(name, values.to_numpy(dtype=object)[first]) for values, name in cols]
+    return np.array([", ".join(f"{c}={show(v[k])}" for c, v in vals) for k in range(H)],
                     dtype=object)
 
 
