@@ -450,6 +450,79 @@ class Design:
         return replace(self, weights=self.weights, strata=self.strata, fpc=self.fpc,
                        lonely_psu=option)
 
+    def assign(self, **columns: Any) -> Design:
+        """A new design whose data have columns added or replaced, like ``DataFrame.assign``.
+
+        Parameters
+        ----------
+        **columns : str, callable, array-like or scalar
+            ``name=value``.  A string is an expression of the library's safe
+            expression language (:mod:`surveyweights.expressions`: comparisons,
+            arithmetic, ``and``/``or``/``not``, ``in [...]``, ``isna()``), never
+            run as Python; a callable is called with the data (a copy) and
+            returns a Series aligned with it or one value per row; anything else
+            is used as it is (one value per row, or a scalar).  Columns are added
+            in order, so a later one may use an earlier one.
+
+        Returns
+        -------
+        Design
+            The same weights, strata, PSUs, fpc, variance method and history, with
+            the new data; this design and its data are unchanged.
+
+        Raises
+        ------
+        DesignError
+            A name that is a PSU (``ids``) column or the weight column: replacing
+            it would not change the design, so it is refused.
+        ExpressionError
+            An expression outside the safe grammar, or naming a missing column.
+        InputError
+            A value of the wrong length or a Series with another index.
+
+        Examples
+        --------
+        >>> import pandas as pd, surveyweights as sw
+        >>> d = sw.Design(pd.DataFrame({"api00": [650, 720, 800], "w": [2.0, 1.0, 1.0]}), weights="w")
+        >>> d2 = d.assign(high="api00 > 700", gap=lambda t: t["api00"] - 700)
+        >>> d2.data["high"].tolist(), d2.data["gap"].tolist()
+        ([False, True, True], [-50, 20, 100])
+        >>> "high" in d.data
+        False
+        """
+        from ..expressions import parse
+
+        protected = {c for c in (self.ids if isinstance(self.ids, (list, tuple)) else [self.ids])
+                     if isinstance(c, str)}
+        if isinstance(self.weights, pd.Series) and isinstance(self.weights.name, str) \
+                and self.weights.name in self.data.columns:
+            protected.add(self.weights.name)
+        data = self.data.copy(deep=False)
+        for name, value in columns.items():
+            if name in protected:
+                raise DesignError(
+                    f"assign({name}=...) would replace a column that defines the design (PSUs or "
+                    f"weights), which the design would not follow; choose another name, or "
+                    f"build a new sw.Design from the changed data"
+                )
+            if isinstance(value, str):
+                value = parse(value, what=f"assign({name}=...)").evaluate(data)
+            elif callable(value):
+                value = value(data.copy(deep=False))
+            if isinstance(value, pd.Series):
+                if not value.index.equals(data.index):
+                    raise InputError(
+                        f"assign({name}=...) gave a Series whose index differs from the data's; "
+                        f"return a Series aligned with the data (e.g. computed from its columns)"
+                    )
+            elif np.ndim(value) > 0 and len(value) != len(data):
+                raise InputError(
+                    f"assign({name}=...) gave {len(value)} values for {len(data)} rows; give one "
+                    f"value per row, a scalar, or a Series aligned with the data"
+                )
+            data = data.assign(**{name: value})
+        return replace(self, data=data, weights=self.weights, strata=self.strata, fpc=self.fpc)
+
     # ----------------------------------------------------------------- accessors
     @property
     def n(self) -> int:
