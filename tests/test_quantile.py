@@ -23,7 +23,7 @@ from surveyweights.estimation.quantile import QRULES, qrule
 
 def _groups():
     r = results()
-    r = r[r.estimand == "quantile"]
+    r = r[(r.estimand == "quantile") & ~r.design.str.startswith("dcal")]  # calibrated: own file
     return [key for key, _ in r.groupby(["design", "option", "domain"], sort=True)]
 
 
@@ -65,7 +65,7 @@ def test_domains_match_subsets():
     values=st.lists(st.floats(-1e4, 1e4), min_size=5, max_size=40),
     weights=st.lists(st.floats(0.1, 50.0), min_size=40, max_size=40),
     probs=st.lists(st.floats(0.01, 0.99), min_size=2, max_size=6, unique=True),
-    rule=st.sampled_from(QRULES),
+    rule=st.sampled_from([r for r in QRULES if r != "shahvaish"]),
 )
 def test_quantiles_are_monotone_in_q(values, weights, probs, rule):
     df = pd.DataFrame({"y": values, "w": weights[: len(values)]})
@@ -87,6 +87,18 @@ def test_unknown_method_and_rule_list_the_valid_ones():
         sw.quantile(d, "api00", 0.5, method="woodruff")
     with pytest.raises(InputError, match=r"qrule='type7'.*'math'.*'hf9'"):
         sw.quantile(d, "api00", 0.5, qrule="type7")
+
+
+def test_shahvaish_is_rs_rule_which_is_not_monotone_for_unequal_weights():
+    # R 4.1's qrule_shahvaish subtracts half the raw weight w/2 (not the normalised
+    # w/mean(w) that its cumulative sum uses), so a heavy unit can get the smallest
+    # plotting position: its x is then returned for small q.  We reproduce R.
+    x, w = np.array([0.0, 0.0, 0.0, 1.0, 0.0]), np.array([1.0, 1.0, 1.0, 11.0, 1.0])
+    assert qrule(x, w, 0.03125, "shahvaish") == 1.0 > qrule(x, w, 0.5, "shahvaish") == 0.0
+    # with equal weights it is monotone
+    xs = np.arange(10.0)
+    got = [qrule(xs, np.ones(10), p, "shahvaish") for p in np.linspace(0.01, 0.99, 30)]
+    assert np.all(np.diff(got) >= 0)
 
 
 def test_qrule_reads_the_weighted_distribution():

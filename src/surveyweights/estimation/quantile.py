@@ -117,7 +117,9 @@ def qrule(x: np.ndarray, w: np.ndarray, p: float, rule: str = "math") -> float:
     the two order statistics where it jumps exactly at p; ``hf3``-``hf9`` and
     ``shahvaish``: the weighted forms of Hyndman & Fan's (1996) types and of Shah &
     Vaish (2006), as R's ``qrule_hf3`` ... ``qrule_shahvaish`` define them.  Zero
-    weights are dropped first.
+    weights are dropped first.  R's ``shahvaish`` (reproduced here) subtracts half
+    the raw weight from a cumulative sum of normalised weights, so with unequal
+    weights it is not monotone in p; prefer another rule for weighted data.
 
     Examples
     --------
