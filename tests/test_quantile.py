@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from estimators_refs import RTOL, design, results
+from estimators_refs import RTOL, design, ref, results
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -87,6 +87,19 @@ def test_unknown_method_and_rule_list_the_valid_ones():
         sw.quantile(d, "api00", 0.5, method="woodruff")
     with pytest.raises(InputError, match=r"qrule='type7'.*'math'.*'hf9'"):
         sw.quantile(d, "api00", 0.5, qrule="type7")
+
+
+@pytest.mark.parametrize("rule", ["math", "school", "hf4"])
+def test_below_the_first_weight_share_we_return_the_smallest_value_where_r_does_not(rule):
+    # R 4.1's qs() falls back to the first position when no value has F(x) <= p, so
+    # svyquantile(~x, q=0.1) of 1..5 (equal weights) is 2 for "math" and "school" and
+    # 0.5 (below the data) for "hf4"; the 10% quantile is 1.  Above that share we agree.
+    d = sw.Design(pd.DataFrame({"x": [5.0, 1, 3, 2, 4]}))
+    got = sw.quantile(d, "x", [0.1, 0.5], qrule=rule).to_frame()["estimate"].tolist()
+    r01 = ref(design="dsmall", estimand="quantile_r_bug", option=rule, term="0.1")["estimate"]
+    r05 = ref(design="dsmall", estimand="quantile_r_bug", option=rule, term="0.5")["estimate"]
+    assert got[0] == 1.0 and r01 != 1.0
+    np.testing.assert_allclose(got[1], r05, rtol=RTOL)
 
 
 def test_shahvaish_is_rs_rule_which_is_not_monotone_for_unequal_weights():

@@ -83,10 +83,18 @@ def _total(w: np.ndarray) -> float:
 
 
 def _qs(xs: np.ndarray, ws: np.ndarray, p: float, total: float):
-    """The two order statistics around the p-quantile of sorted (x, w) and their gaps."""
+    """The two order statistics around the p-quantile of sorted (x, w) and their gaps.
+
+    Returns (x_low, x_up, 0-based position of x_low, p - F(x_low), F(x_up) - p),
+    where x_low is the last value with F(x) <= p.  When even the smallest value
+    has F(x) > p, both are the smallest value and the first gap is p - 0: R's
+    ``qs`` takes the first value as x_low there and so returns the *second* one.
+    """
     cumw = _cumsum(ws)
     below = np.flatnonzero(cumw <= p * total)
-    pos = int(below[-1]) if len(below) else 0  # R's last(): the first element if none
+    if not len(below):
+        return xs[0], xs[0], -1, p, cumw[0] / total - p
+    pos = int(below[-1])
     nxt = pos if pos == len(xs) - 1 else pos + 1
     return xs[pos], xs[nxt], pos, p - cumw[pos] / total, cumw[nxt] / total - p
 
@@ -117,7 +125,10 @@ def qrule(x: np.ndarray, w: np.ndarray, p: float, rule: str = "math") -> float:
     the two order statistics where it jumps exactly at p; ``hf3``-``hf9`` and
     ``shahvaish``: the weighted forms of Hyndman & Fan's (1996) types and of Shah &
     Vaish (2006), as R's ``qrule_hf3`` ... ``qrule_shahvaish`` define them.  Zero
-    weights are dropped first.  R's ``shahvaish`` (reproduced here) subtracts half
+    weights are dropped first.  Where p is below the weight share of the smallest
+    value, ``math``, ``school`` and ``hf1``-``hf4`` give the smallest value; R
+    4.1 gives the second smallest (and ``hf4`` a value below the data), because its
+    ``qs`` helper falls back to the first position when no value qualifies.  R's ``shahvaish`` (reproduced here) subtracts half
     the raw weight from a cumulative sum of normalised weights, so with unequal
     weights it is not monotone in p; prefer another rule for weighted data.
 
