@@ -9,6 +9,7 @@ sec. 2.4) goes to the design's variance method like every other estimator's.
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,8 +20,16 @@ from ._domains import Item, apply_na_policy, domains, subset_mask
 from ._influence import Influence, dense_scores
 from .._strata import check_columns
 from ..design import Design, require_design
-from ..errors import DomainError, InputError
-from .estimates import Estimates, _check_level, _interval, _variables, resolve_df
+from ..errors import DomainError, InputError, user_stacklevel
+from .estimates import (
+    DesignEffectWarning,
+    Estimates,
+    _check_level,
+    _interval,
+    _variables,
+    resolve_df,
+    warn_undefined_variance,
+)
 
 __all__ = ["ratio"]
 
@@ -189,6 +198,7 @@ def _one_ratio(design, dom, name, denominator, y, x, code, n_missing, level, df)
         return ratios(wr)[:, None]
 
     lin = design.variance.variance(design, z[:, None], code, G, reestimate=reestimate)
+    warn_undefined_variance(lin.variance, design)
     var = np.maximum(lin.variance[:, 0], 0.0)
     se = np.sqrt(var)
     ddf = design.variance.domain_df(design, dom.code, G)
@@ -199,11 +209,23 @@ def _one_ratio(design, dom, name, denominator, y, x, code, n_missing, level, df)
     W = np.bincount(code[keep], weights=w[keep], minlength=G)
     rbar = np.bincount(code[keep], weights=w[keep] * r[keep], minlength=G) / W
     dev2 = np.bincount(code[keep], weights=w[keep] * (r[keep] - rbar[code[keep]]) ** 2, minlength=G)
+    # as the other estimators: without a population larger than the sample (weights
+    # summing to no more than n) deff is against sampling with replacement
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = n_g / (n_g - 1) * dev2 / W
-        vsrs = s2 * W * W * (W - n_g) / (W * n_g)
+        fpc = np.where(W <= n_g, 1.0, (W - n_g) / W)
+        vsrs = s2 * W * W * fpc / n_g
         deff = var / vsrs
         n_eff = n_g / deff
+    if (W < n_g).any():
+        warnings.warn(
+            f"{int((W < n_g).sum())} domain(s) have weights summing to less than their number "
+            f"of respondents, so deff and n_eff there are against sampling with replacement "
+            f"(R's deff='replace'); use weights that sum to the population size for the usual "
+            f"design effect",
+            DesignEffectWarning,
+            stacklevel=user_stacklevel(),
+        )
     lo, hi = _interval("ratio", "wald", R, se, dfs, level, n_g)
     out = pd.DataFrame({c: dom.keys[c].to_numpy(dtype=object) for c in dom.by},
                        index=pd.RangeIndex(G))
