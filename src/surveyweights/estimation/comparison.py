@@ -579,7 +579,8 @@ def ttest(
             return np.array([m[1] - m[0]])
 
     lin = design.variance.variance(design, z[:, None], group, 1, reestimate=reestimate)
-    se = float(np.sqrt(max(lin.variance[0, 0], 0.0)))
+    warn_undefined_variance(lin.variance, design)
+    se = float(np.sqrt(max(lin.variance[0, 0], 0.0))) if np.isfinite(lin.variance[0, 0]) else np.nan
     t = est / se if se > 0 else np.nan
     p = float(2 * stats.t.sf(abs(t), df_t)) if df_t > 0 else np.nan
     q = stats.t.isf((1 - lv) / 2, df_t) if df_t > 0 else np.nan

@@ -23,7 +23,7 @@ from scipy import stats
 from ._domains import Item, apply_na_policy, domains, subset_mask
 from ..design import Design, require_design
 from ..errors import InputError
-from .estimates import _check_level, _variables, resolve_df
+from .estimates import _check_level, _variables, resolve_df, warn_undefined_variance
 from .ratio import _numeric
 
 __all__ = ["quantile", "Quantiles", "QRULES", "QUANTILE_METHODS", "qrule"]
@@ -406,6 +406,7 @@ def _one_variable(design, dom, name, probs, method, rule, level, df, na) -> pd.D
                                 for k in range(Q)]) / Wr[:, None]
 
     lin = design.variance.variance(design, z, code, G, reestimate=reestimate)
+    warn_undefined_variance(lin.variance, design)
     se_p = np.sqrt(np.maximum(lin.variance, 0.0))
     dfs = resolve_df(df, design_df=np.repeat(ddf[:, None], Q, axis=1),
                      satterthwaite=lin.satterthwaite_df)
