@@ -78,3 +78,13 @@ def test_notebook_executes_and_shows_its_figure():
     html = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells if c.cell_type == "code"
                    for o in c.get("outputs", []))
     assert "Use with caution" in html and "Table 9: Adoption phase by sector" in html
+
+
+def test_survey_waves_example():
+    import re
+
+    out = _run("survey_waves.py")
+    assert "88 strata (44 per wave)" in out
+    # the printed SE of the change is the root of the summed squared wave SEs
+    se, a, b = map(float, re.search(r"SE ([\d.]+) pp = sqrt\(([\d.]+)\^2 \+ ([\d.]+)\^2\)", out).groups())
+    assert abs(se - (a * a + b * b) ** 0.5) < 0.01
