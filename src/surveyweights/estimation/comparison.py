@@ -502,6 +502,9 @@ class TTest:
     def __repr__(self) -> str:
         return f"TTest({self.variable!r}, t={self.t:.4g}, df={self.df:g}, p={self.p_value:.4g})"
 
+    def _repr_html_(self) -> str:
+        return _display.html_block(repr(self), self._table)
+
 
 def ttest(
     design: Design,
@@ -669,7 +672,15 @@ class Contrast:
         return self._table.copy()
 
     def __repr__(self) -> str:
-        return f"Contrast({self.confidence_level:.0%})\n{self._table!r}"
+        """Estimate, SE, interval and p-value per contrast within 80 columns."""
+        title = f"Contrast: {_display.number(100 * self.confidence_level)}% CI"
+        body = _display.table(self._table, ["contrast"],
+                              ["estimate", "se", "ci_low", "ci_high", "p_value"],
+                              formats={"p_value": _p_value})
+        return f"{title}\n{body}"
+
+    def _repr_html_(self) -> str:
+        return _display.html_block(repr(self).split("\n")[0], self._table)
 
 
 def contrast(
