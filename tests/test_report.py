@@ -541,3 +541,24 @@ def test_repr_is_short():
     t = published_table(4)
     assert repr(t) == ("ReportTable(4 rows x 3 columns by 'size' and 'level', locale='nl', "
                        "caption='Tabel 4: Adoptiegraad per bedrijfsgrootte (N=2.915)')")
+
+
+def test_two_way_table_and_ratio_table(replica_design):
+    cells = sw.proportion(replica_design, "adoption", by=["nace", "size"], method="beta")
+    t = report_table(cells, rows="nace", columns="size", level="adopter", locale="en",
+                     stats=("n",))
+    f = cells.to_frame().query("level == 'adopter'")
+    row = f[(f["nace"] == "58-63") & (f["size"] == "large")].iloc[0]
+    assert t.formatted.loc["58-63", "large"] == format_percent(row["estimate"], locale="en")
+    assert t.formatted.loc["58-63", "large: n"] == str(row["n"])
+    long = t.to_frame()
+    assert len(long) == len(f) and set(long.columns) >= {"nace", "size", "estimate", "ci_low",
+                                                          "ci_high", "se", "cv", "n"}
+    with pytest.raises(InputError, match=r"choose one with level=..., e.g. level='adopter'"):
+        report_table(cells, rows="nace", columns="size")
+    r = sw.ratio(replica_design, "tech_ml", "tech_text", by="size")
+    rt = report_table(r, rows="size", stats=("se", "cv"), locale="en")
+    assert rt.kind == "ratio" and rt.decimals == 2
+    est = r.to_frame()["estimate"].to_numpy()
+    assert rt.formatted.iloc[:, 0].tolist() == [f"{v:.2f}" for v in est]
+    np.testing.assert_allclose(rt.values.iloc[:, 0].to_numpy(), est, rtol=1e-15)
