@@ -4,9 +4,10 @@ Slow checks
 -----------
 Tests marked ``slow`` are skipped by a plain ``pytest`` (the README's command) and
 run with ``pytest --run-slow -m slow``, the second step of ``.ci/run``.  Today they
-are the checks that regenerate the synthetic replica from scratch: its integer
-search takes well over a minute (the doctest of ``make_barometer_replica`` and the
-``slow`` tests of ``tests/test_replica.py``).  Everything they check still runs in
+are the checks that regenerate the synthetic replica from scratch (its integer
+search takes well over a minute: the doctest of ``make_barometer_replica`` and the
+``slow`` tests of ``tests/test_replica.py``) and the multiple-imputation coverage
+simulation of ``tests/test_imputation.py``.  Everything they check still runs in
 CI, as its own step.
 """
 

@@ -836,6 +836,7 @@ def test_simulation_imputed_weighted_proportion_is_unbiased():
     assert abs(dp.mean()) > z * dp.std(ddof=1) / np.sqrt(reps)
 
 
+@pytest.mark.slow  # a 250-replicate coverage simulation: CI's slow step (.ci/run)
 def test_simulation_mi_covers_nominal_rate_single_imputation_undercovers():
     """Rubin CI from ABB multiple imputation vs naive single-imputation CI.
 

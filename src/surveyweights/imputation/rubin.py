@@ -238,9 +238,14 @@ def combine_rubin(
 
     if keys:
         idx0 = pd.MultiIndex.from_frame(frames[0][keys])
+        keys0 = frames[0][keys].reset_index(drop=True)
         aligned = []
         for i, f in enumerate(frames):
-            fi = f.set_index(keys) if i else f.set_index(pd.Index(idx0))
+            if i and f[keys].reset_index(drop=True).equals(keys0):
+                # the same keys in the same order as results[0] (checked unique there):
+                # nothing to align, and no index to build
+                aligned.append(f.reset_index(drop=True))
+                continue
             idx = pd.MultiIndex.from_frame(f[keys])
             if not idx.is_unique:
                 dup = idx[idx.duplicated()][:3].tolist()
