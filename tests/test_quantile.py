@@ -60,7 +60,7 @@ def test_domains_match_subsets():
                                    sub[["estimate", "ci_low", "ci_high", "se"]], rtol=1e-12)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(
     values=st.lists(st.floats(-1e4, 1e4), min_size=5, max_size=40),
     weights=st.lists(st.floats(0.1, 50.0), min_size=40, max_size=40),
