@@ -23,7 +23,8 @@ from surveyweights.estimation.quantile import QRULES, qrule
 
 def _groups():
     r = results()
-    r = r[(r.estimand == "quantile") & ~r.design.str.startswith("dcal")]  # calibrated: own file
+    # calibrated (dcal*) and replicate (rclus1) designs have their own files
+    r = r[(r.estimand == "quantile") & r.design.isin(["dstrat", "dclus1", "dclus2", "dsrs"])]
     return [key for key, _ in r.groupby(["design", "option", "domain"], sort=True)]
 
 
