@@ -30,7 +30,7 @@ from ..errors import DesignError, InputError, LonelyPSUError
 from ..frame import PopulationFrame
 from ..variance import MultistageLinearization, TaylorLinearization, VarianceMethod
 from ..weighting.poststratify import PostStratification, poststratify
-from .stages import Stage, id_values, later_stages, split_stage_specs
+from .stages import Stage, id_values, later_stages, split_stage_specs, value_range
 
 __all__ = ["Design", "LONELY_PSU_OPTIONS"]
 
@@ -326,10 +326,7 @@ class Design:
                     f"(index {_rows(data.index, bad)}); give the stratum population size (or "
                     f"sampling fraction) for every unit"
                 )
-            lo = np.full(H, np.inf)
-            hi = np.full(H, -np.inf)
-            np.minimum.at(lo, h, fv)
-            np.maximum.at(hi, h, fv)
+            lo, hi = value_range(h, fv, H)
             varying = np.flatnonzero(lo != hi)
             if len(varying):
                 k = varying[0]

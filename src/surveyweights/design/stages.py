@@ -33,7 +33,7 @@ import pandas as pd
 from .._strata import check_columns, show
 from ..errors import DesignError, InputError, LonelyPSUError, SurveyWeightsWarning, user_stacklevel
 
-__all__ = ["Stage", "id_values", "later_stages", "split_stage_specs"]
+__all__ = ["Stage", "id_values", "later_stages", "split_stage_specs", "value_range"]
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,15 @@ def split_stage_specs(ids: Any, fpc: Any) -> tuple[tuple[str, ...], list | None]
     return cols, fpcs
 
 
+def value_range(codes: np.ndarray, values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The smallest and largest value in each group ``0..size-1`` of ``codes``."""
+    lo = np.full(size, np.inf)
+    hi = np.full(size, -np.inf)
+    np.minimum.at(lo, codes, values)
+    np.maximum.at(hi, codes, values)
+    return lo, hi
+
+
 def id_values(data: pd.DataFrame, spec: Any, stage: int) -> tuple[pd.Series, str]:
     """The ids of one stage (a column, or an aligned Series) and a name for messages."""
     if isinstance(spec, pd.Series):
@@ -217,10 +226,7 @@ def later_stages(
         labels = _parent_labels(data, [id_values(data, c, k + 1) for k, c in enumerate(ids[: s - 1])],
                                 stratum, H)
         fv = _stage_fpc(data, fpcs[s - 1], s)
-        lo = np.full(H, np.inf)
-        hi = np.full(H, -np.inf)
-        np.minimum.at(lo, stratum, fv)
-        np.maximum.at(hi, stratum, fv)
+        lo, hi = value_range(stratum, fv, H)
         varying = np.flatnonzero(lo != hi)
         if len(varying):
             k = varying[0]

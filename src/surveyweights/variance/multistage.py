@@ -55,8 +55,7 @@ def _stage_rows(design, stage, z: np.ndarray, group: np.ndarray, G: int):
     zk = z[keep]
     H = len(stage.n)
     key = c_all.astype(np.int64) * G + g_all
-    cells, inverse = np.unique(key, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    cells, inverse = _compact(key, (int(stage.cluster.max()) + 1) * G)
     L = zk.shape[1]
     zc = np.empty((len(cells), L))
     for j in range(L):
@@ -103,6 +102,20 @@ def _stage_rows(design, stage, z: np.ndarray, group: np.ndarray, G: int):
     grp = np.concatenate([gc, pad % G])
     wt = np.concatenate([cell_scale[hg], cell_scale[pad] * missing[pad]])
     return rows, grp, wt
+
+
+def _compact(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of ``key`` (in 0..size-1), sorted, and each element's position.
+
+    ``np.unique`` without the sort when the key space is small (one pass of bincount).
+    """
+    if size <= 4 * len(key) + 1024:
+        present = np.flatnonzero(np.bincount(key, minlength=size))
+        position = np.full(size, -1, dtype=np.intp)
+        position[present] = np.arange(len(present))
+        return present, position[key]
+    cells, inverse = np.unique(key, return_inverse=True)
+    return cells, inverse.reshape(-1)
 
 
 def _stages(design):
