@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._strata import check_frame
 from ..errors import InputError
 from ..estimation.estimates import COLUMNS
 from .formatting import (
@@ -129,11 +130,21 @@ def _ordered_keys(frame: pd.DataFrame, column: str) -> list:
 # --------------------------------------------------------------------------- input
 
 
+def _column_name(c: Any) -> str:
+    """A domain column's name; a non-string name (e.g. 0) would be looked up as '0'."""
+    if not isinstance(c, str):
+        raise InputError(
+            f"the estimates have a column named {c!r}, not a string; name every domain column "
+            f"with a string, e.g. frame.rename(columns={{{c!r}: '{c}'}})"
+        )
+    return c
+
+
 def _as_frame(estimates: Any) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """The tidy frame and its domain (by) columns."""
     if isinstance(estimates, pd.DataFrame):
-        frame = estimates.copy()
-        by = tuple(str(c) for c in frame.columns if c not in COLUMNS)
+        frame = check_frame(estimates, what="the estimates").copy()
+        by = tuple(_column_name(c) for c in frame.columns if c not in COLUMNS)
     elif hasattr(estimates, "to_frame") and hasattr(estimates, "by"):
         kind = getattr(estimates, "kind", "proportion")
         if kind != "proportion":
