@@ -63,9 +63,16 @@ def _check_decimals(decimals: Any) -> int:
     return int(decimals)
 
 
+_TRANSLATIONS: dict[tuple[str, str], dict[int, str]] = {}
+
+
 def _localize(text: str, loc: _Locale) -> str:
     """Swap the ``,``/``.`` of Python's ``format(x, ',.1f')`` for the locale's marks."""
-    return text.translate(str.maketrans({",": loc.thousands, ".": loc.decimal}))
+    key = (loc.thousands, loc.decimal)
+    table = _TRANSLATIONS.get(key)
+    if table is None:
+        table = _TRANSLATIONS[key] = str.maketrans({",": loc.thousands, ".": loc.decimal})
+    return text.translate(table)
 
 
 def _round_percent(share: float, decimals: int) -> Decimal:
@@ -76,10 +83,29 @@ def _round_percent(share: float, decimals: int) -> Decimal:
 
 
 def _fmt_percent(share: float, decimals: int, loc: _Locale, *, sign: bool = True) -> str:
-    if share is None or not math.isfinite(float(share)):
+    if share is None:
         return loc.missing
-    q = _round_percent(share, decimals)
-    return _localize(format(q, f",.{decimals}f"), loc) + ("%" if sign else "")
+    x = float(share)
+    if not math.isfinite(x):
+        return loc.missing
+    # Fast path, exact: 100 * share scaled to an integer count of the last printed
+    # digit, rounded half away from zero in binary floating point.  It agrees with the
+    # decimal rule of _round_percent except within rounding error of a tie (x.xx5),
+    # where the decimal arithmetic decides; the result is the same string either way.
+    scaled = abs(x) * 10.0 ** (2 + decimals)
+    low = math.floor(scaled)
+    frac = scaled - low
+    if abs(frac - 0.5) < 1e-7 or scaled >= 2.0 ** 52:
+        q = _round_percent(x, decimals)
+        return _localize(format(q, f",.{decimals}f"), loc) + ("%" if sign else "")
+    digits = int(low) + (frac > 0.5)
+    whole, part = divmod(digits, 10 ** decimals)
+    text = format(whole, ",")
+    if decimals:
+        text += "." + str(part).rjust(decimals, "0")
+    if x < 0 and digits:
+        text = "-" + text  # never "-0,0%"
+    return _localize(text, loc) + ("%" if sign else "")
 
 
 def format_percent(share: float, *, locale: str = "nl", decimals: int = 1) -> str:
