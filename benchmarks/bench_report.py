@@ -19,13 +19,13 @@ import argparse
 import json
 import platform
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 import surveyweights as sw
+from bench_engine import timed  # median of repeated runs, as every benchmark here
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks"
 LEVELS = ["adopter", "plans", "no_plans", "unknown", "other"]
@@ -48,15 +48,6 @@ def make_frame(rows: int, rng: np.random.Generator) -> tuple[pd.DataFrame, dict]
     return frame, labels
 
 
-def median_time(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="5000,10000,25000,50000")
@@ -76,10 +67,10 @@ def main() -> None:
                 return frame.pivot(index="domain", columns="level",
                                    values=["estimate", "ci_low", "ci_high"])
 
-            t_table = median_time(table, args.repeat)
-            t_base = median_time(baseline, args.repeat)
+            t_table = timed(table, args.repeat)
+            t_base = timed(baseline, args.repeat)
             rt = table()
-            t_csv = median_time(lambda: rt.to_csv(Path(tmp) / f"t{rows}.csv"), args.repeat)
+            t_csv = timed(lambda: rt.to_csv(Path(tmp) / f"t{rows}.csv"), args.repeat)
             results.append({"rows": rows, "report_table_s": t_table, "to_csv_s": t_csv,
                             "pivot_baseline_s": t_base, "ratio": t_table / t_base,
                             "us_per_row": 1e6 * t_table / rows})
