@@ -307,7 +307,62 @@ def _expression(draw, frame):
     return e.mask(frame)
 
 
+def _ratio(draw, frame):
+    d = _design(draw, frame)
+    return sw.ratio(d, draw(any_column(frame)), draw(any_column(frame)),
+                    by=draw(st.one_of(st.none(), any_column(frame))),
+                    df=draw(st.sampled_from(["design", "satterthwaite", 0, np.inf])))
+
+
+def _quantile(draw, frame):
+    d = _design(draw, frame)
+    return sw.quantile(d, draw(any_column(frame)),
+                       draw(st.one_of(st.floats(-1, 2), st.just(np.nan), st.lists(st.floats(0, 1), max_size=3),
+                                      OPTIONS)),
+                       by=draw(st.one_of(st.none(), any_column(frame))),
+                       method=draw(st.sampled_from(["mean", "score", "beta", "x"])),
+                       qrule=draw(st.sampled_from(["math", "school", "hf7", "x"])))
+
+
+def _ttest(draw, frame):
+    d = _design(draw, frame)
+    return sw.ttest(d, draw(any_column(frame)), by=draw(st.one_of(st.none(), any_column(frame))))
+
+
+def _glm(draw, frame):
+    d = _design(draw, frame)
+    cols = [c for c in frame.columns if isinstance(c, str) and c.isidentifier()] or ["y"]
+    formula = draw(st.one_of(
+        st.builds(lambda a, b: f"{a} ~ {b}", st.sampled_from(cols), st.sampled_from(cols)),
+        st.sampled_from(["y ~ x", "y ~", "~ x", "__import__('os') ~ x", "y ~ x + x.__class__",
+                         "y ~ C(g)", ""]), OPTIONS))
+    return sw.glm(d, formula, family=draw(st.sampled_from(["gaussian", "binomial", "poisson", "x"])))
+
+
+def _contrast(draw, frame):
+    d = _design(draw, frame)
+    est = sw.mean(d, draw(any_column(frame)), by=draw(st.one_of(st.none(), any_column(frame))))
+    coef = draw(st.one_of(st.dictionaries(OPTIONS.filter(lambda c: not isinstance(c, list)),
+                                          st.one_of(st.floats(-2, 2), st.just(np.nan)), max_size=3),
+                          st.lists(st.floats(-2, 2), max_size=3), OPTIONS))
+    return sw.contrast(est, coef, df=draw(st.sampled_from([None, "design", 0, -1, np.inf])))
+
+
+def _stack(draw, frame):
+    designs = [_design(draw, frame) for _ in range(draw(st.integers(0, 2)))]
+    other = draw(hostile_frames(max_rows=3))
+    designs.append(_design(draw, other))
+    return sw.stack({f"w{i}": d for i, d in enumerate(designs)} if draw(st.booleans()) else designs,
+                    key=draw(st.one_of(st.none(), any_column(frame))))
+
+
 RECIPES = {
+    "ratio": _ratio,
+    "quantile": _quantile,
+    "ttest": _ttest,
+    "glm": _glm,
+    "contrast": _contrast,
+    "stack": _stack,
     "proportion": _estimator(sw.proportion),
     "mean": _estimator(sw.mean),
     "total": _estimator(sw.total),
@@ -339,7 +394,8 @@ NOT_FUZZED = {
     "ChisqTest", "Difference", "Estimates", "Expression", "HotDeckResult", "MultipleImputation",
     "PostStratification", "Recombination", "RecombinationTable", "ReplicaResult", "ReportTable",
     "ResponseAccounting", "ScreeningResult", "SurveyWeightsError", "SurveyWeightsWarning",
-    "CalibrationResult", "NonresponseResult", "TrimmingResult", "__version__", "datasets",
+    "CalibrationResult", "NonresponseResult", "TrimmingResult", "Contrast", "Quantiles",
+    "GLMResult", "TTest", "__version__", "datasets",
     "errors", "expressions", "plots", "testing",
 }
 
