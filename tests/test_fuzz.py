@@ -356,7 +356,49 @@ def _stack(draw, frame):
                     key=draw(st.one_of(st.none(), any_column(frame))))
 
 
+def _quality_rules(draw, frame):
+    return sw.quality.rules(draw(st.one_of(st.sampled_from(["statcan", "cbs", "x"]), OPTIONS)))
+
+
+def _disclosure_rules(draw, frame):
+    return sw.disclosure.rules(min_units=draw(st.one_of(st.none(), st.integers(-1, 5), OPTIONS)),
+                               dominance=draw(st.one_of(st.none(), st.tuples(OPTIONS, OPTIONS))),
+                               protection=draw(st.one_of(st.just(0.1), OPTIONS)))
+
+
+def _numeric_table(draw, frame):
+    nr, nc = draw(st.integers(0, 3)), draw(st.integers(0, 3))
+    vals = st.one_of(st.floats(-5, 50), st.just(np.nan), st.just(np.inf), st.integers(0, 9))
+    return pd.DataFrame([[draw(vals) for _ in range(nc)] for _ in range(nr)],
+                        index=[f"r{i}" for i in range(nr)], columns=[f"c{j}" for j in range(nc)])
+
+
+def _protect(draw, frame):
+    values = _numeric_table(draw, frame)
+    primary = draw(st.one_of(st.just(values.notna() & (values < 3)), OPTIONS,
+                             st.just(np.zeros(values.shape, dtype=bool))))
+    return sw.disclosure.protect(values, primary=primary,
+                                 margins=draw(st.sampled_from([("rows", "columns"), (), ("x",)])))
+
+
+def _audit(draw, frame):
+    values = _numeric_table(draw, frame)
+    return sw.disclosure.audit(values, draw(st.one_of(st.just(values.isna()), OPTIONS)))
+
+
+def _magnitude_table(draw, frame):
+    rules = sw.disclosure.rules(min_units=3, dominance=(1, 0.8), magnitude=draw(any_column(frame)))
+    return sw.disclosure.magnitude_table(frame, rows=draw(any_column(frame)),
+                                         columns=draw(any_column(frame)),
+                                         magnitude=draw(any_column(frame)), rules=rules)
+
+
 RECIPES = {
+    "quality.rules": _quality_rules,
+    "disclosure.rules": _disclosure_rules,
+    "disclosure.protect": _protect,
+    "disclosure.audit": _audit,
+    "disclosure.magnitude_table": _magnitude_table,
     "ratio": _ratio,
     "quantile": _quantile,
     "ttest": _ttest,
@@ -396,6 +438,7 @@ NOT_FUZZED = {
     "ResponseAccounting", "ScreeningResult", "SurveyWeightsError", "SurveyWeightsWarning",
     "CalibrationResult", "NonresponseResult", "TrimmingResult", "Contrast", "Quantiles",
     "GLMResult", "TTest", "__version__", "datasets",
+    "quality", "disclosure",  # modules: their functions have recipes "quality.rules", ...
     "errors", "expressions", "plots", "testing",
 }
 

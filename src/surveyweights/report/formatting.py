@@ -249,6 +249,44 @@ def _fmt_number(x: float, decimals: int, loc: _Locale) -> str:
     return _localize(format(d, f",.{decimals}f"), loc)
 
 
+def _fmt_many(values: Any, decimals: int, loc: _Locale, *, percent: bool,
+              sign: bool = True) -> np.ndarray:
+    """:func:`_fmt_percent` (or :func:`_fmt_number`) of every element, in one pass.
+
+    The same strings as the scalar functions: the rounding is done on integers scaled
+    from the floats, and the few values within rounding error of a tie, or too large
+    for exact integers, go through the decimal rule one by one.
+    """
+    x = np.asarray(values, dtype=float)
+    shape = x.shape
+    x = x.ravel()
+    out = np.full(x.shape, loc.missing, dtype=object)
+    finite = np.isfinite(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = np.abs(x) * 10.0 ** ((2 if percent else 0) + decimals)
+        low = np.floor(scaled)
+        frac = scaled - low
+    slow = finite & ((np.abs(frac - 0.5) < 1e-7) | ~(scaled < 2.0 ** 52))
+    suffix = "%" if (percent and sign) else ""
+    key = (loc.thousands, loc.decimal)
+    table = _TRANSLATIONS.get(key) or _TRANSLATIONS.setdefault(
+        key, str.maketrans({",": loc.thousands, ".": loc.decimal}))
+    fast = np.flatnonzero(finite & ~slow)
+    digits = (low[fast] + (frac[fast] > 0.5)).astype(np.int64)
+    whole, part = np.divmod(digits, 10 ** decimals)
+    minus = np.where((x[fast] < 0) & (digits > 0), "-", "")
+    mark = loc.decimal
+    out[fast] = [
+        m + (str(w) if w < 1000 else f"{w:,}".translate(table))
+        + (f"{mark}{p:0{decimals}d}" if decimals else "") + suffix
+        for m, w, p in zip(minus.tolist(), whole.tolist(), part.tolist())
+    ]
+    for i in np.flatnonzero(slow).tolist():
+        out[i] = (_fmt_percent(x[i], decimals, loc, sign=sign) if percent
+                  else _fmt_number(x[i], decimals, loc))
+    return out.reshape(shape)
+
+
 def format_number(x: float, *, locale: str = "nl", decimals: int = 1) -> str:
     """A number with the locale's marks, rounded half away from zero: ``1234.56 -> "1.234,6"``.
 
