@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import tempfile
 from pathlib import Path
@@ -79,7 +80,8 @@ def main() -> None:
                   f"{1e6 * t_table / rows:5.1f} us/row")
     meta = {"python": platform.python_version(), "pandas": pd.__version__,
             "numpy": np.__version__, "surveyweights": sw.__version__,
-            "machine": platform.machine(), "repeat": args.repeat}
+            "machine": platform.machine(), "repeat": args.repeat,
+            "load_average_1min": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()}
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "report.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1) + "\n",
                                      encoding="utf-8")
@@ -90,7 +92,8 @@ def main() -> None:
                      f"{r['pivot_baseline_s']:.3f} | {r['ratio']:.1f} | {r['us_per_row']:.1f} |")
     lines.append("")
     lines.append(f"Python {meta['python']}, pandas {meta['pandas']}, numpy {meta['numpy']}; "
-                 f"median of {args.repeat} runs.")
+                 f"median of {args.repeat} runs; {meta['cpus']} CPUs, load average "
+                 f"{meta['load_average_1min']} while it ran.")
     (OUT / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
