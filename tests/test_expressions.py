@@ -332,7 +332,7 @@ def _sqlite_rows(df: pd.DataFrame, sql: str) -> list[int]:
         con.close()
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(df=_frames(), text=_condition)
 def test_pandas_and_sql_select_the_same_rows(df, text):
     e = parse(text)
@@ -340,7 +340,7 @@ def test_pandas_and_sql_select_the_same_rows(df, text):
     assert ours == _sqlite_rows(df, e.to_sql(dialect="sqlite"))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(df=_frames(), text=_condition)
 def test_not_is_the_complement_among_known_rows(df, text):
     """Kleene logic: a row is in exactly one of e, not e, or missing."""

@@ -148,6 +148,21 @@ def test_scalars_and_strings_where_a_list_is_expected_are_errors(call, match):
         call(_design())
 
 
+@pytest.mark.parametrize("call", [
+    lambda df: sw.Design(df),
+    lambda df: sw.screen_responses(df, id="a"),
+    lambda df: sw.hot_deck(df, ["a"], by="b", rng=1),
+    lambda df: sw.poststratify(df, pd.DataFrame({"b": ["x"], "N": [3]}), strata="b"),
+    lambda df: sw.PopulationFrame.from_long(df, strata="a", count="b"),
+    lambda df: sw.report_table(df.assign(variable="v", level="l", estimate=0.5), rows="a"),
+])
+def test_duplicate_column_names_are_a_library_error(call):
+    df = pd.DataFrame([["x", "x", 1.0], ["y", "x", 2.0]], columns=["a", "b", "a"])
+    with pytest.raises(InputError, match=r"has duplicate column names \['a'\]; give every column "
+                                         r"a unique name"):
+        call(df)
+
+
 # --- undefined numbers --------------------------------------------------------------
 
 

@@ -269,3 +269,15 @@ def test_estimators_ask_the_design_for_the_variance():
 
     est = sw.mean(sw.Design(df, strata="h", variance=Spy()), "y", by="g").to_frame()
     np.testing.assert_allclose(seen["re"][:, 0], est["estimate"], rtol=1e-14)
+
+
+def test_the_old_recombine_path_does_not_break_sw_recombine():
+    """``import surveyweights.recombine`` sets the package attribute to the module; it
+    stays callable as the function."""
+    import importlib
+
+    import pandas as pd
+
+    importlib.import_module("surveyweights.recombine")
+    r = sw.recombine(pd.Series({"A": 50.0, "B": 70.0}), pd.Series({"A": 300, "B": 100}))
+    assert round(r.estimate, 6) == 55.0

@@ -49,7 +49,7 @@ def lonely_designs(draw):
     return design, scores, inside
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(lonely_designs())
 def test_covariance_diagonal_is_the_variance_for_every_lonely_option(case):
     design, scores, inside = case
@@ -73,7 +73,7 @@ def test_lonely_adjust_and_average_change_the_covariance_as_the_variance(option,
     np.testing.assert_allclose(np.diag(d.variance.covariance(d, scores, inside)), var, rtol=1e-12)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.sampled_from(["proportion", "mean", "total"]))
 def test_n_eff_is_n_over_deff(seed, kind):
     rng = np.random.default_rng(seed)

@@ -36,8 +36,38 @@ def as_columns(columns: str | Sequence[str], *, what: str) -> tuple[str, ...]:
     return cols
 
 
+def check_frame(data: object, *, what: str) -> pd.DataFrame:
+    """A user's table must be a DataFrame whose column names are unique.
+
+    With a repeated name, ``data[name]`` is a DataFrame instead of a column, and every
+    later step would fail with a raw pandas error (or use the wrong column).
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"{what} must be a pandas DataFrame, got {type(data).__name__}")
+    if not data.columns.is_unique:
+        dup = list(dict.fromkeys(c for c in data.columns[data.columns.duplicated()]))
+        raise InputError(
+            f"{what} has duplicate column names {dup[:10]}; give every column a unique name, "
+            f"e.g. with data.columns = [...] or data.loc[:, ~data.columns.duplicated()]"
+        )
+    return data
+
+
 def check_columns(data: pd.DataFrame, columns: Iterable[str], *, what: str, table: str) -> None:
     """Raise InputError naming every column of ``columns`` missing from ``data``."""
+    if isinstance(columns, str):
+        columns = [columns]
+    try:
+        columns = list(columns)
+    except TypeError:
+        raise InputError(f"{what}={columns!r} is not a column name or a list of names") from None
+    for c in columns:
+        try:
+            hash(c)
+        except TypeError:
+            raise InputError(
+                f"{what} contains {c!r}, which is not a column name; give names as strings"
+            ) from None
     missing = [c for c in columns if c not in data.columns]
     if missing:
         raise InputError(

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ._files import read_csv
-from ._strata import as_columns, check_columns, check_no_missing, format_key, row_keys
+from ._strata import as_columns, check_columns, check_frame, check_no_missing, format_key, row_keys
 from . import _display
 from .errors import InputError, PopulationFrameError
 
@@ -168,10 +168,7 @@ class PopulationFrame:
     def __post_init__(self) -> None:
         strata = as_columns(self.strata, what="strata")
         counts = tuple(dict.fromkeys((self.count, *self.counts)))
-        if not isinstance(self.table, pd.DataFrame):
-            raise InputError(
-                f"table must be a pandas DataFrame, got {type(self.table).__name__}"
-            )
+        check_frame(self.table, what="the population table")
         check_columns(self.table, strata, what="strata", table="the population table")
         check_columns(self.table, counts, what="count", table="the population table")
         overlap = set(strata) & set(counts)
@@ -242,6 +239,7 @@ class PopulationFrame:
         """
         strata = as_columns(strata, what="strata")
         counts = (count, *other_counts)
+        check_frame(table, what="the population table")
         check_columns(table, (*strata, *counts), what="population", table="the population table")
         t = table.copy()
         for c in counts:
@@ -299,8 +297,7 @@ class PopulationFrame:
         PopulationFrame
             Long form, one row per cell, strata ``(rows, columns)``.
         """
-        if not isinstance(table, pd.DataFrame):
-            raise InputError(f"table must be a pandas DataFrame, got {type(table).__name__}")
+        check_frame(table, what="the crosstab")
         if rows == columns:
             raise InputError(f"rows and columns must differ, both are {rows!r}")
         t = table.copy()

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import _display
-from ._strata import as_columns, check_columns, show
+from ._strata import as_columns, check_columns, check_frame, show
 from .errors import InputError
 
 __all__ = ["screen_responses", "ScreeningResult", "RULES", "DUPLICATE_POLICIES"]
@@ -129,12 +129,12 @@ def _normalise_mandatory(mandatory: Sequence[str] | Mapping[str, Sequence[str]] 
     if isinstance(mandatory, Mapping):
         out = {}
         for q, cols in mandatory.items():
-            cols = (cols,) if isinstance(cols, str) else tuple(cols)
+            cols = as_columns(cols, what=f"mandatory[{q!r}]")
             if not cols:
                 raise InputError(f"mandatory question {q!r} lists no columns; give its answer column(s)")
             out[str(q)] = cols
         return out
-    return {c: (c,) for c in mandatory}
+    return {c: (c,) for c in as_columns(mandatory, what="mandatory")}
 
 
 def screen_responses(
@@ -200,8 +200,7 @@ def screen_responses(
     >>> res.excluded[["id", "rule"]].values.tolist()
     [[2, 'duplicate'], [9, 'not_sampled'], [3, 'mandatory_missing']]
     """
-    if not isinstance(raw, pd.DataFrame):
-        raise InputError(f"raw must be a pandas DataFrame, got {type(raw).__name__}")
+    check_frame(raw, what="raw")
     if not raw.index.is_unique:
         raise InputError(
             "the index of raw is not unique, so excluded rows could not be traced back; "

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._strata import as_columns, check_columns, factorize_keys, show
+from .._strata import as_columns, check_columns, check_frame, factorize_keys, show
 from ..errors import DesignError, InputError, LonelyPSUError
 from ..frame import PopulationFrame
 from ..variance import MultistageLinearization, TaylorLinearization, VarianceMethod
@@ -230,9 +230,7 @@ class Design:
     _stages: tuple[Stage, ...] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        data = self.data
-        if not isinstance(data, pd.DataFrame):
-            raise InputError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+        data = check_frame(self.data, what="data")
         if not data.index.is_unique:
             raise InputError("the data's index is not unique; call data.reset_index(drop=True) first")
         if len(data) == 0:

@@ -37,6 +37,7 @@ from ..errors import (
     SurveyWeightsWarning,
     user_stacklevel,
 )
+from .._strata import check_frame
 from ..expressions import Expression, parse
 from .rubin import MultipleImputation
 
@@ -600,6 +601,7 @@ def hot_deck(
             f"data is a {type(data).__name__}, but hot_deck needs a pandas DataFrame; "
             "wrap it with pandas.DataFrame(...)"
         )
+    check_frame(data, what="data")
     items = _as_name_list(columns, "columns")
     if not items:
         raise InputError("columns=[] names no item to impute; pass at least one column")

@@ -76,6 +76,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from .. import _display
+from .._strata import check_frame
 from ..errors import ConvergenceError, InputError
 
 __all__ = ["DisclosureRules", "Suppression", "audit", "magnitude_table", "protect", "rules",
@@ -382,15 +383,23 @@ def magnitude_table(
     """
     if not isinstance(units, pd.DataFrame):
         raise InputError(f"units must be a DataFrame of unit records, got {type(units).__name__}")
+    check_frame(units, what="units")
     if not isinstance(rules, DisclosureRules):
         raise InputError(f"rules={rules!r} is not a DisclosureRules; build it with sw.disclosure.rules(...)")
     cols = [rows, columns, magnitude] + ([rules.magnitude] if rules.magnitude else [])
-    missing = [c for c in dict.fromkeys(cols) if not isinstance(c, str) or c not in units.columns]
+    missing = [c for c in cols if not isinstance(c, str) or c not in units.columns]
     if missing:
         raise InputError(f"column(s) {missing} are not in the unit data; its columns are {list(units.columns)}")
+    numeric = {}
     for c in dict.fromkeys([magnitude] + ([rules.magnitude] if rules.magnitude else [])):
+        if isinstance(units[c].dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(units[c].dtype):
+            raise InputError(
+                f"magnitude column {c!r} has dtype {units[c].dtype}; a magnitude must be a "
+                f"number >= 0 for every unit (e.g. turnover): convert it with pd.to_numeric"
+            )
         v = pd.to_numeric(units[c], errors="coerce")
-        bad = v.isna() | (v < 0)
+        numeric[c] = v
+        bad = v.isna() | (v < 0) | np.isinf(v.to_numpy(dtype=float, na_value=np.nan))
         if bad.any():
             i = units.index[bad.to_numpy()][0]
             value = units.loc[i, c]
@@ -402,6 +411,7 @@ def magnitude_table(
     for c in (rows, columns):
         if units[c].isna().any():
             raise InputError(f"column {c!r} has missing values; every unit needs a {c} to be tabulated")
+    units = units.assign(**numeric)  # numbers, not text that pandas would concatenate
     n_top = rules.dominance[0] if rules.dominance else 1
     st = _cell_stats(units, rows, columns, rules.magnitude, n_top)
     tot = units.groupby([rows, columns], sort=False, observed=True)[magnitude].sum()

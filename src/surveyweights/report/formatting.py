@@ -155,9 +155,16 @@ def _check_decimals(decimals: Any) -> int:
     return int(decimals)
 
 
+_TRANSLATIONS: dict[tuple[str, str], dict[int, str]] = {}
+
+
 def _localize(text: str, loc: _Locale) -> str:
     """Swap the ``,``/``.`` of Python's ``format(x, ',.1f')`` for the locale's marks."""
-    return text.translate(str.maketrans({",": loc.thousands, ".": loc.decimal}))
+    key = (loc.thousands, loc.decimal)
+    table = _TRANSLATIONS.get(key)
+    if table is None:
+        table = _TRANSLATIONS[key] = str.maketrans({",": loc.thousands, ".": loc.decimal})
+    return text.translate(table)
 
 
 def _round_percent(share: float, decimals: int) -> Decimal:
@@ -168,10 +175,29 @@ def _round_percent(share: float, decimals: int) -> Decimal:
 
 
 def _fmt_percent(share: float, decimals: int, loc: _Locale, *, sign: bool = True) -> str:
-    if share is None or not math.isfinite(float(share)):
+    if share is None:
         return loc.missing
-    q = _round_percent(share, decimals)
-    return _localize(format(q, f",.{decimals}f"), loc) + ("%" if sign else "")
+    x = float(share)
+    if not math.isfinite(x):
+        return loc.missing
+    # Fast path, exact: 100 * share scaled to an integer count of the last printed
+    # digit, rounded half away from zero in binary floating point.  It agrees with the
+    # decimal rule of _round_percent except within rounding error of a tie (x.xx5),
+    # where the decimal arithmetic decides; the result is the same string either way.
+    scaled = abs(x) * 10.0 ** (2 + decimals)
+    low = math.floor(scaled)
+    frac = scaled - low
+    if abs(frac - 0.5) < 1e-7 or scaled >= 2.0 ** 52:
+        q = _round_percent(x, decimals)
+        return _localize(format(q, f",.{decimals}f"), loc) + ("%" if sign else "")
+    digits = int(low) + (frac > 0.5)
+    whole, part = divmod(digits, 10 ** decimals)
+    text = format(whole, ",")
+    if decimals:
+        text += "." + str(part).rjust(decimals, "0")
+    if x < 0 and digits:
+        text = "-" + text  # never "-0,0%"
+    return _localize(text, loc) + ("%" if sign else "")
 
 
 def format_percent(share: float, *, locale: str = "nl", decimals: int = 1) -> str:
@@ -221,6 +247,44 @@ def _fmt_number(x: float, decimals: int, loc: _Locale) -> str:
     d = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
     d = abs(d) if d == 0 else d
     return _localize(format(d, f",.{decimals}f"), loc)
+
+
+def _fmt_many(values: Any, decimals: int, loc: _Locale, *, percent: bool,
+              sign: bool = True) -> np.ndarray:
+    """:func:`_fmt_percent` (or :func:`_fmt_number`) of every element, in one pass.
+
+    The same strings as the scalar functions: the rounding is done on integers scaled
+    from the floats, and the few values within rounding error of a tie, or too large
+    for exact integers, go through the decimal rule one by one.
+    """
+    x = np.asarray(values, dtype=float)
+    shape = x.shape
+    x = x.ravel()
+    out = np.full(x.shape, loc.missing, dtype=object)
+    finite = np.isfinite(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = np.abs(x) * 10.0 ** ((2 if percent else 0) + decimals)
+        low = np.floor(scaled)
+        frac = scaled - low
+    slow = finite & ((np.abs(frac - 0.5) < 1e-7) | ~(scaled < 2.0 ** 52))
+    suffix = "%" if (percent and sign) else ""
+    key = (loc.thousands, loc.decimal)
+    table = _TRANSLATIONS.get(key) or _TRANSLATIONS.setdefault(
+        key, str.maketrans({",": loc.thousands, ".": loc.decimal}))
+    fast = np.flatnonzero(finite & ~slow)
+    digits = (low[fast] + (frac[fast] > 0.5)).astype(np.int64)
+    whole, part = np.divmod(digits, 10 ** decimals)
+    minus = np.where((x[fast] < 0) & (digits > 0), "-", "")
+    mark = loc.decimal
+    out[fast] = [
+        m + (str(w) if w < 1000 else f"{w:,}".translate(table))
+        + (f"{mark}{p:0{decimals}d}" if decimals else "") + suffix
+        for m, w, p in zip(minus.tolist(), whole.tolist(), part.tolist())
+    ]
+    for i in np.flatnonzero(slow).tolist():
+        out[i] = (_fmt_percent(x[i], decimals, loc, sign=sign) if percent
+                  else _fmt_number(x[i], decimals, loc))
+    return out.reshape(shape)
 
 
 def format_number(x: float, *, locale: str = "nl", decimals: int = 1) -> str:

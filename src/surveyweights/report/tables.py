@@ -68,12 +68,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._strata import check_frame
 from ..errors import InputError
 from ..estimation.estimates import COLUMNS
 from .disclosure import DisclosureRules, Suppression, protect
 from .formatting import (
     _check_count,
     _check_decimals,
+    _fmt_many,
     _fmt_number,
     _fmt_percent,
     _latex_escape,
@@ -149,6 +151,16 @@ def _ordered_keys(frame: pd.DataFrame, column: str) -> list:
 # --------------------------------------------------------------------------- input
 
 
+def _column_name(c: Any) -> str:
+    """A domain column's name; a non-string name (e.g. 0) would be looked up as '0'."""
+    if not isinstance(c, str):
+        raise InputError(
+            f"the estimates have a column named {c!r}, not a string; name every domain column "
+            f"with a string, e.g. frame.rename(columns={{{c!r}: '{c}'}})"
+        )
+    return c
+
+
 def _as_frame(estimates: Any, kind: str | None = None, *, proportions_only: bool = True
               ) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """The tidy frame and its domain (by) columns (figures: proportions only)."""
@@ -159,8 +171,8 @@ def _as_frame(estimates: Any, kind: str | None = None, *, proportions_only: bool
 def _read(estimates: Any, kind: str | None, *, proportions_only: bool = False):
     units = None
     if isinstance(estimates, pd.DataFrame):
-        frame = estimates.copy()
-        by = tuple(str(c) for c in frame.columns if c not in COLUMNS)
+        frame = check_frame(estimates, what="the estimates").copy()
+        by = tuple(_column_name(c) for c in frame.columns if c not in COLUMNS)
         kind = "proportion" if kind is None else kind
     elif hasattr(estimates, "to_frame") and hasattr(estimates, "by"):
         est_kind = getattr(estimates, "kind", "proportion")
@@ -552,12 +564,28 @@ def _grid(frame: pd.DataFrame, rkey: str | None, ckey: str, row_keys: list, col_
     out = np.full((len(row_keys), len(col_keys)), np.nan)
     if value not in frame.columns:
         return out
-    ri = {k: i for i, k in enumerate(row_keys)}
-    ci = {k: j for j, k in enumerate(col_keys)}
-    rvals = frame[rkey] if rkey is not None else [None] * len(frame)
-    for r, c, v in zip(rvals, frame[ckey], pd.to_numeric(frame[value], errors="coerce")):
-        out[ri[_nan_key(r)], ci[_nan_key(c)]] = float(v)
+    r, c = _cell_positions(frame, rkey, ckey, row_keys, col_keys)
+    out[r, c] = pd.to_numeric(frame[value], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     return out
+
+
+def _positions(values: Any, keys: list) -> np.ndarray:
+    """Where each value sits among ``keys``, in one hashed pass (missing values match a
+    missing key, whichever of NaN/None/NA they are)."""
+    vals = pd.Index(np.asarray(values, dtype=object), dtype=object)
+    index = pd.Index([np.nan if k is None else _nan_key(k) for k in keys], dtype=object)
+    vals = vals.where(~vals.isna(), np.nan)
+    pos = index.get_indexer(vals)
+    if (pos < 0).any():  # unreachable: the keys are the frame's own values
+        raise InputError("a table cell could not be placed; report this as a bug")
+    return pos
+
+
+def _cell_positions(frame: pd.DataFrame, rkey: str | None, ckey: str, row_keys: list,
+                    col_keys: list) -> tuple[np.ndarray, np.ndarray]:
+    r = (_positions(frame[rkey], row_keys) if rkey is not None
+         else np.zeros(len(frame), dtype=np.intp))
+    return r, _positions(frame[ckey], col_keys)
 
 
 def _nan_key(k: Any) -> Any:
@@ -568,11 +596,8 @@ def _row_index(frame: pd.DataFrame, rkey: str | None, ckey: str, row_keys: list,
                col_keys: list) -> np.ndarray:
     """The position in ``frame`` of each cell's estimate (-1 for a missing cell)."""
     out = -np.ones((len(row_keys), len(col_keys)), dtype=int)
-    ri = {k: i for i, k in enumerate(row_keys)}
-    ci = {k: j for j, k in enumerate(col_keys)}
-    rvals = frame[rkey] if rkey is not None else [None] * len(frame)
-    for pos, (r, c) in enumerate(zip(rvals, frame[ckey])):
-        out[ri[_nan_key(r)], ci[_nan_key(c)]] = pos
+    r, c = _cell_positions(frame, rkey, ckey, row_keys, col_keys)
+    out[r, c] = np.arange(len(frame))
     return out
 
 
@@ -585,14 +610,28 @@ def _cell_units(units: Any, frame: pd.DataFrame, by: tuple[str, ...]
     members: list[np.ndarray | None] = [None] * len(frame)
     if by:
         lookup = {tuple(k): g for g, k in enumerate(keys[list(by)].itertuples(index=False))}
-    for pos, (_, row) in enumerate(frame.iterrows()):
-        code = codes.get(row["variable"])
-        if code is None:
+        groups = [lookup.get(t) for t in zip(*(frame[c].tolist() for c in by))]
+    else:
+        groups = [0] * len(frame)
+    # the units of every domain of a variable from one stable sort of its codes: linear
+    # in the rows and units, where a scan of the codes per row would be quadratic
+    split: dict = {}
+    for pos, (var, g) in enumerate(zip(frame["variable"].tolist(), groups)):
+        code = codes.get(var)
+        if code is None or g is None:
             continue
-        g = lookup.get(tuple(row[c] for c in by)) if by else 0
-        if g is None:
+        if var not in split:
+            order = np.argsort(code, kind="stable")
+            counts = np.bincount(code[code >= 0], minlength=int(code.max()) + 1 if len(code) else 0)
+            start = np.searchsorted(code[order], 0)
+            bounds = start + np.concatenate([[0], np.cumsum(counts)])
+            split[var] = (order, bounds)
+        order, bounds = split[var]
+        if g + 1 >= len(bounds):
+            members[pos] = np.empty(0, dtype=np.intp)
+            sizes[pos] = 0.0
             continue
-        idx = np.flatnonzero(code == g)
+        idx = np.sort(order[bounds[g]:bounds[g + 1]])
         members[pos] = idx
         sizes[pos] = w[idx].sum()
     return sizes, members
@@ -902,17 +941,26 @@ def report_table(
             return quality.flag_marker
         return ""
 
-    text = np.empty(shape, dtype=object)
-    for (r, c), x in np.ndenumerate(est):
-        if hidden[r, c]:
-            text[r, c] = symbol_of(r, c)
-            continue
-        t = fmt(x)
-        if ci and np.isfinite(x):
-            t += f" [{fmt(lo[r, c], sign=False)}–{fmt(hi[r, c], sign=False)}]"
-        if status[r, c] == "flag":
-            t += f" {quality.flag_marker}"
-        text[r, c] = t
+    # every cell formatted in one vectorised pass per number (linear, no per-cell lookups)
+    symbols = np.full(shape, "", dtype=object)
+    if suppress is not None:
+        symbols[status == "confidential"] = suppress.symbol
+    if quality is not None:
+        symbols[status == "suppress"] = quality.suppress_symbol
+        symbols[status == "flag"] = quality.flag_marker
+    text = _fmt_many(est, decimals, loc, percent=pct) if pct else np.vectorize(
+        lambda v: _fmt_number(v, decimals, loc), otypes=[object])(est) if est.size else \
+        np.empty(shape, dtype=object)
+    if ci:
+        many = ((lambda a: _fmt_many(a, decimals, loc, percent=True, sign=False)) if pct else
+                np.vectorize(lambda v: _fmt_number(v, decimals, loc), otypes=[object]))
+        if est.size:
+            lo_t, hi_t = many(lo), many(hi)
+            with_ci = np.isfinite(est)
+            text = np.where(with_ci, text + " [" + lo_t + "–" + hi_t + "]", text)
+    if quality is not None:
+        text = np.where(status == "flag", text + f" {quality.flag_marker}", text)
+    text = np.where(hidden, symbols, text).astype(object)
 
     level_text = None
     if has_ci and "confidence_level" in frame.columns:
@@ -975,7 +1023,7 @@ def report_table(
         "flag": status[r_i, c_i] == "flag",
         "suppressed": hidden[r_i, c_i],
         "status": status[r_i, c_i].astype(str),
-        "symbol": [symbol_of(r, c) for r, c in zip(r_i, c_i)],
+        "symbol": symbols[r_i, c_i].astype(str),
         "text": text[r_i, c_i].astype(str),
     })
     cells = cells[exists[r_i, c_i]].reset_index(drop=True)

@@ -25,6 +25,7 @@ from .._strata import (
     as_columns,
     as_key,
     check_columns,
+    check_frame,
     check_no_clash,
     check_no_missing,
     factorize_keys,
@@ -108,7 +109,18 @@ def kish_summary(weights: np.ndarray | pd.Series) -> dict[str, float]:
     population standard deviation (divisor n), and Kish's design effect due to
     unequal weighting deff = 1 + CV^2 = n / n_eff (Kish 1965, *Survey Sampling*, 8.2).
     """
-    w = np.asarray(weights, dtype=float)
+    try:
+        w = np.asarray(weights, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(
+            "kish_summary needs numeric weights; convert them first, e.g. "
+            "pd.to_numeric(data['weight'])"
+        ) from None
+    if w.ndim != 1 or not np.isfinite(w).all() or (w < 0).any():
+        raise InputError(
+            "kish_summary needs a 1-d array of finite weights >= 0; drop or fix missing, "
+            "infinite and negative weights first"
+        )
     if w.size == 0:
         return {"kish_n_eff": 0.0, "weight_cv": float("nan"), "kish_deff": float("nan")}
     s1, s2 = w.sum(), np.square(w).sum()
@@ -231,8 +243,7 @@ def poststratify(
         raise InputError(
             f"population must be a PopulationFrame or a DataFrame, got {type(population).__name__}"
         )
-    if not isinstance(data, pd.DataFrame):
-        raise InputError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    check_frame(data, what="data")
     check_columns(data, strata, what="strata", table="the responses")
     check_no_missing(data, strata, table="the responses")
 
