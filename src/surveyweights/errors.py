@@ -26,6 +26,7 @@ __all__ = [
     "DomainError",
     "ImputationError",
     "ConvergenceError",
+    "EngineError",
     "SurveyWeightsWarning",
     "user_stacklevel",
 ]
@@ -65,6 +66,11 @@ class DomainError(InputError):
 
 class ImputationError(InputError):
     """Hot-deck imputation cannot proceed (no donor in a class, no observed value...)."""
+
+
+class EngineError(DesignError):
+    """A computation is not available on the design's engine, or the engine cannot be
+    used (missing optional dependency, unreadable source); the message names the fix."""
 
 
 class ConvergenceError(SurveyWeightsError, RuntimeError):

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .._strata import as_columns, check_columns, factorize_keys, show
+from ..engines.base import ENGINES, MemoryEngine
 from ..errors import DesignError, InputError, LonelyPSUError
 from ..frame import PopulationFrame
 from ..variance import TaylorLinearization, VarianceMethod
@@ -146,6 +147,7 @@ class Design:
     lonely_psu: str = "fail"
     weighting: PostStratification | None = field(default=None, repr=False)
     variance: VarianceMethod | None = field(default=None, repr=False)
+    engine: Any = None
     # the arrays the variance engine reads (derived, never passed in)
     _w: np.ndarray = field(init=False, repr=False, compare=False)
     _h: np.ndarray = field(init=False, repr=False, compare=False)
@@ -153,8 +155,17 @@ class Design:
     _n_h: np.ndarray = field(init=False, repr=False, compare=False)
     _f_h: np.ndarray = field(init=False, repr=False, compare=False)
     _stratum_labels: np.ndarray = field(init=False, repr=False, compare=False)
+    # per-design cache of codes the estimators reuse (factorised by/item columns, w^2)
+    _cache: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_cache", {})
+        if self.engine is None or self.engine == "pandas" or isinstance(self.engine, MemoryEngine):
+            object.__setattr__(self, "engine", MemoryEngine())
+        else:
+            raise InputError(
+                f"engine={self.engine!r} is not a valid engine; choose one of {list(ENGINES)}"
+            )
         data = self.data
         if not isinstance(data, pd.DataFrame):
             raise InputError(f"data must be a pandas DataFrame, got {type(data).__name__}")
@@ -361,6 +372,15 @@ class Design:
                        lonely_psu=option)
 
     # ----------------------------------------------------------------- accessors
+    @property
+    def _w2(self) -> np.ndarray:
+        """The squared weights (computed once per design)."""
+        w2 = self._cache.get("w2")
+        if w2 is None:
+            w2 = self._w * self._w
+            self._cache["w2"] = w2
+        return w2
+
     @property
     def n(self) -> int:
         """Number of sampled units (rows)."""

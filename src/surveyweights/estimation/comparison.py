@@ -15,11 +15,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._domains import apply_na_policy, domains, item, subset_mask
+from ._domains import (NA_POLICIES, apply_na_policy, domains, encode_item, item, missing_error,
+                       subset_mask)
 from .._strata import show
 from ..design import Design, require_design
+from ..engines import memory
+from ..engines.base import not_on_engine
 from ..errors import DomainError, InputError
-from .estimates import _check_level, resolve_df
+from ..variance.base import uses_cells
+from ._sql import _sql_chisq_cells, _sql_item_cells
+from .estimates import _check_level, cell_codes, item_cells, resolve_df
 
 __all__ = ["difference", "Difference", "chisq_test", "ChisqTest"]
 
@@ -124,17 +129,60 @@ def difference(
     if not isinstance(between, tuple) or len(between) != 2:
         raise InputError(f"between={between!r} must be a pair (a, b) of domains, e.g. ('large', 'micro')")
     lv = _check_level(confidence_level)
-    data = design.data
-    mask = subset_mask(data, subset)
-    dom = domains(data, by, mask)
-    ia, ib = (_domain_index(dom, v, dom.by) for v in between)
+    if na not in NA_POLICIES:
+        raise InputError(f"na={na!r} is not a valid policy; choose one of {list(NA_POLICIES)}")
+    vm = design.variance
+    if design.engine.name != "pandas":
+        dom_keys, dom_by, cells, n_missing, levels = _sql_item_cells(
+            design, variable, by=by, subset=subset, level=level, na=na, numeric_means=True)
+        ia, ib = (_domain_index(_Keys(dom_keys, dom_by), v, dom_by) for v in between)
+    else:
+        data = design.data
+        mask = subset_mask(data, subset)
+        dom = domains(data, by, mask, design._cache)
+        dom_keys, dom_by = dom.keys, dom.by
+        ia, ib = (_domain_index(dom, v, dom.by) for v in between)
     if ia == ib:
         raise InputError(f"between={between!r} names the same domain twice")
-    s = data[variable] if isinstance(variable, str) and variable in data else None
-    numeric = (s is not None and pd.api.types.is_numeric_dtype(s.dtype)
-               and not pd.api.types.is_bool_dtype(s.dtype)
-               and not set(pd.unique(s.dropna())) <= {0, 1} and level is None)
-    it = item(data, variable, kind="mean" if numeric else "proportion", level=level)
+    if design.engine.name == "pandas":
+        s = data[variable] if isinstance(variable, str) and variable in data else None
+        numeric = (s is not None and pd.api.types.is_numeric_dtype(s.dtype)
+                   and not pd.api.types.is_bool_dtype(s.dtype)
+                   and not set(pd.unique(s.dropna())) <= {0, 1} and level is None)
+        kind = "mean" if numeric else "proportion"
+        if not uses_cells(vm):
+            return _difference_units(design, variable, dom, ia, ib, kind, level, na, lv, df, between)
+        enc = encode_item(data, variable, kind=kind, level=level, cache=design._cache)
+        cells, n_missing = item_cells(design, enc, cell_codes(design, dom.code, dom.n_groups),
+                                      dom.n_groups)
+        if na == "error" and n_missing.any():
+            raise missing_error(variable, enc.missing & (dom.code >= 0), data.index)
+        levels = enc.levels
+    elif not uses_cells(vm):
+        raise not_on_engine(design, f"the variance method {vm.name!r}")
+    n_g, W, T = cells.totals()
+    mu = T / W[:, None]
+    est = [mu[ia], mu[ib]]
+    coef = np.zeros(len(W))
+    coef[ia], coef[ib] = 1.0, -1.0
+    lin = vm.cell_contrast_variance(design, cells, mu, W, coef)
+    se = np.sqrt(np.maximum(lin.variance[0], 0.0))
+    ddf = np.full((1, len(levels)), vm.cell_domain_df(design, cells, members=coef != 0)[0])
+    dfs = resolve_df(df, design_df=ddf, satterthwaite=lin.satterthwaite_df)[0]
+    return _difference_table(variable, levels, est, se, dfs, lv, between, dom_by)
+
+
+class _Keys:
+    """The domain keys of a SQL design, shaped like Domains for _domain_index."""
+
+    def __init__(self, keys, by):
+        self.keys, self.by, self.n_groups = keys, by, len(keys)
+
+
+def _difference_units(design, variable, dom, ia, ib, kind, level, na, lv, df, between):
+    """difference() from unit scores, for variance methods without a cell-level entry."""
+    data = design.data
+    it = item(data, variable, kind=kind, level=level)
     code, _ = apply_na_policy(it, dom, na, data.index)
     w = design._w
     y = it.values
@@ -158,6 +206,10 @@ def difference(
     ddf = np.full((1, y.shape[1]), design.variance.domain_df(design, np.where(
         (dom.code == ia) | (dom.code == ib), 0, -1), 1)[0])
     dfs = resolve_df(df, design_df=ddf, satterthwaite=lin.satterthwaite_df)[0]
+    return _difference_table(variable, it.levels, est, se, dfs, lv, between, dom.by)
+
+
+def _difference_table(variable, levels, est, se, dfs, lv, between, by) -> Difference:
     diff = est[0] - est[1]
     q = stats.t.isf((1 - lv) / 2, dfs)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -166,7 +218,7 @@ def difference(
     label = f"{show(between[0])} - {show(between[1])}"
     table = pd.DataFrame({
         "variable": variable,
-        "level": pd.Series(list(it.levels), dtype=object),
+        "level": pd.Series(list(levels), dtype=object),
         "contrast": label,
         "estimate": diff,
         "se": se,
@@ -180,7 +232,26 @@ def difference(
         "method": "wald",
         "confidence_level": lv,
     })
-    return Difference(dom.by, between, lv, table)
+    return Difference(tuple(by), between, lv, table)
+
+
+def _check_two_levels(row: str, column: str, nr: int, nc: int) -> None:
+    if nr < 2 or nc < 2:
+        raise InputError(
+            f"the table of {row!r} x {column!r} has {nr} x {nc} observed levels; a test of "
+            f"independence needs at least two levels of each"
+        )
+
+
+def _selected_codes(e) -> np.ndarray:
+    """Codes 0..L-1 of an encoded item's estimated levels; -1 for missing or other codes."""
+    lut = np.full(e.K + 1, -1, dtype=np.intp)
+    lut[np.asarray(e.sel) + 1] = np.arange(len(e.sel))
+    return lut[e.k.astype(np.intp) + 1]
+
+
+def _kept(e, keep: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(keep)
 
 
 @dataclass(frozen=True)
@@ -275,48 +346,81 @@ def chisq_test(
     True
     """
     require_design(design)
-    data = design.data
-    mask = subset_mask(data, subset)
-    dom = domains(data, None, mask)
-    ir = item(data, row, kind="total")
-    ic = item(data, column, kind="total")
-    for it in (ir, ic):
-        if not it.categorical:
-            raise InputError(
-                f"variable {it.name!r} is numeric; the chi-square test needs categorical items "
-                f"(convert it with .astype('category'))"
-            )
-    code_r, _ = apply_na_policy(ir, dom, na, data.index)
-    code_c, _ = apply_na_policy(ic, dom, na, data.index)
-    inside = (code_r >= 0) & (code_c >= 0)
-    w = design._w
-    dropped = {}
-    keep_r = ir.values[inside].sum(axis=0) > 0
-    keep_c = ic.values[inside].sum(axis=0) > 0
-    if not keep_r.all():
-        dropped[row] = [lv for lv, k in zip(ir.levels, keep_r) if not k]
-    if not keep_c.all():
-        dropped[column] = [lv for lv, k in zip(ic.levels, keep_c) if not k]
-    R = ir.values[:, keep_r]
-    Cc = ic.values[:, keep_c]
-    nr, nc = R.shape[1], Cc.shape[1]
-    if nr < 2 or nc < 2:
-        raise InputError(
-            f"the table of {row!r} x {column!r} has {nr} x {nc} observed levels; a test of "
-            f"independence needs at least two levels of each"
-        )
-    # cells with the row index varying fastest, as R
-    cells = (R[:, :, None] * Cc[:, None, :]).transpose(0, 2, 1).reshape(len(data), nr * nc)
-    W = w[inside].sum()
-    p = (w[inside, None] * cells[inside]).sum(axis=0) / W
-    scores = np.where(inside[:, None], w[:, None] * (cells - p) / W, 0.0)
-    def reestimate(wr: np.ndarray) -> np.ndarray:
-        wr = np.asarray(wr, dtype=float)[inside]
-        return (wr[:, None] * cells[inside]).sum(axis=0) / wr.sum()
+    if na not in NA_POLICIES:
+        raise InputError(f"na={na!r} is not a valid policy; choose one of {list(NA_POLICIES)}")
+    vm = design.variance
+    if design.engine.name != "pandas":
+        if not uses_cells(vm):
+            raise not_on_engine(design, f"the variance method {vm.name!r}")
+        cells, N, row_levels, col_levels, keep_r, keep_c = _sql_chisq_cells(
+            design, row, column, subset=subset, na=na)
+        nr, nc = int(keep_r.sum()), int(keep_c.sum())
+        _check_two_levels(row, column, nr, nc)
+        _, W, T = cells.totals()
+        p = T[0] / W[0]
+        V = vm.cell_covariance(design, cells, p[None], W)
+        nu = vm.cell_domain_df(design, cells)[0]
+    else:
+        data = design.data
+        mask = subset_mask(data, subset)
+        dom = domains(data, None, mask)
+        er = encode_item(data, row, kind="total", cache=design._cache)
+        ec = encode_item(data, column, kind="total", cache=design._cache)
+        for e in (er, ec):
+            if not e.categorical:
+                raise InputError(
+                    f"variable {e.name!r} is numeric; the chi-square test needs categorical items "
+                    f"(convert it with .astype('category'))"
+                )
+        in_subset = dom.code >= 0
+        for e in (er, ec):
+            if na == "error" and (e.missing & in_subset).any():
+                raise missing_error(e.name, e.missing & in_subset, data.index)
+        row_levels, col_levels = er.levels, ec.levels
+        # level codes 0..L-1 of the estimated levels (-1: missing or another code)
+        kr, kc = _selected_codes(er), _selected_codes(ec)
+        inside = in_subset & (kr >= 0) & (kc >= 0)
+        keep_r = np.bincount(kr[inside], minlength=len(row_levels)) > 0
+        keep_c = np.bincount(kc[inside], minlength=len(col_levels)) > 0
+        nr, nc = int(keep_r.sum()), int(keep_c.sum())
+        _check_two_levels(row, column, nr, nc)
+        N = float(mask.sum())
+        rank_r = np.cumsum(keep_r) - 1
+        rank_c = np.cumsum(keep_c) - 1
+        if uses_cells(vm):
+            # cells with the row index varying fastest, as R
+            joint = np.where(inside, rank_c[kc] * nr + rank_r[kr], -1)
+            cells, _ = memory.indicator_cells(cell_codes(design, dom.code, 1), joint, nr * nc,
+                                              np.arange(nr * nc), design._w, design._w2,
+                                              design.n_strata, 1, psu=design._psu)
+            _, W, T = cells.totals()
+            p = T[0] / W[0]
+            V = vm.cell_covariance(design, cells, p[None], W)
+            nu = vm.cell_domain_df(design, cells)[0]
+        else:
+            ir = item(data, row, kind="total")
+            ic = item(data, column, kind="total")
+            R = ir.values[:, _kept(er, keep_r)]
+            Cc = ic.values[:, _kept(ec, keep_c)]
+            cellv = (R[:, :, None] * Cc[:, None, :]).transpose(0, 2, 1).reshape(len(data), nr * nc)
+            w = design._w
+            W = w[inside].sum()
+            p = (w[inside, None] * cellv[inside]).sum(axis=0) / W
+            scores = np.where(inside[:, None], w[:, None] * (cellv - p) / W, 0.0)
 
-    V = design.variance.covariance(design, scores, inside, reestimate=reestimate)
-    N = float(mask.sum())
-    nu = design.variance.domain_df(design, dom.code, 1)[0]
+            def reestimate(wr: np.ndarray) -> np.ndarray:
+                wr = np.asarray(wr, dtype=float)[inside]
+                return (wr[:, None] * cellv[inside]).sum(axis=0) / wr.sum()
+
+            V = vm.covariance(design, scores, inside, reestimate=reestimate)
+            nu = vm.domain_df(design, dom.code, 1)[0]
+    dropped = {}
+    if not keep_r.all():
+        dropped[row] = [lv for lv, k in zip(row_levels, keep_r) if not k]
+    if not keep_c.all():
+        dropped[column] = [lv for lv, k in zip(col_levels, keep_c) if not k]
+    ir_levels = [lv for lv, k in zip(row_levels, keep_r) if k]
+    ic_levels = [lv for lv, k in zip(col_levels, keep_c) if k]
     pt = p.reshape(nc, nr).T  # rows x columns
     pr, pc = pt.sum(axis=1), pt.sum(axis=0)
     expected = np.outer(pr, pc)
@@ -337,8 +441,8 @@ def chisq_test(
     ndf = tr * tr / tr2
     F = x2 / tr
     ddf = nu * ndf
-    table = pd.DataFrame(pt, index=pd.Index([lv for lv, kk in zip(ir.levels, keep_r) if kk], name=row),
-                         columns=pd.Index([lv for lv, kk in zip(ic.levels, keep_c) if kk], name=column))
+    table = pd.DataFrame(pt, index=pd.Index(ir_levels, name=row),
+                         columns=pd.Index(ic_levels, name=column))
     return ChisqTest(
         statistic=float(F), ndf=float(ndf), ddf=float(ddf),
         p_value=float(stats.f.sf(F, ndf, ddf)),
