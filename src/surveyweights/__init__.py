@@ -20,7 +20,7 @@ Quick start
 
 from __future__ import annotations
 
-from . import datasets, errors
+from . import datasets, errors, expressions
 from .barometer.replica import ReplicaResult, make_barometer_replica
 from .design import Design
 from .errors import SurveyWeightsError, SurveyWeightsWarning
@@ -37,6 +37,7 @@ from .estimation import (
     recombine,
     total,
 )
+from .expressions import Expression
 from .frame import PopulationFrame, ResponseAccounting, parse_count, response_accounting
 from .imputation import HotDeckResult, MultipleImputation, combine_rubin, hot_deck, multiply_impute
 from .report import ReportTable, report_table
@@ -50,6 +51,7 @@ __all__ = [
     "Design",
     "Difference",
     "Estimates",
+    "Expression",
     "HotDeckResult",
     "MultipleImputation",
     "PopulationFrame",
@@ -68,6 +70,7 @@ __all__ = [
     "datasets",
     "difference",
     "errors",
+    "expressions",
     "hot_deck",
     "kish_summary",
     "make_barometer_replica",
