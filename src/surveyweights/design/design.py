@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from .._strata import as_columns, check_columns, factorize_keys, show
-from ..engines.base import ENGINES, MemoryEngine
+from ..engines.base import MemoryEngine
+from ..engines.resolve import resolve as resolve_engine
 from ..errors import DesignError, InputError, LonelyPSUError
 from ..frame import PopulationFrame
 from ..variance import TaylorLinearization, VarianceMethod
@@ -59,6 +60,13 @@ def _column_or_series(data: pd.DataFrame, spec: Any, *, what: str) -> pd.Series:
     raise InputError(
         f"{what} must be a column name or a Series aligned with the data, got {type(spec).__name__}"
     )
+
+
+def _key_sort(v: Any) -> tuple:
+    """Sort key of a stratum value fetched from a SQL engine (numbers before text)."""
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+        return (0, float(v), "")
+    return (1, 0.0, str(v))
 
 
 def require_design(obj: Any) -> None:
@@ -157,22 +165,14 @@ class Design:
     _stratum_labels: np.ndarray = field(init=False, repr=False, compare=False)
     # per-design cache of codes the estimators reuse (factorised by/item columns, w^2)
     _cache: dict = field(init=False, repr=False, compare=False)
+    # SQL engines: the strata table and the weight expression (None in memory)
+    _sql: dict | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_cache", {})
-        if self.engine is None or self.engine == "pandas" or isinstance(self.engine, MemoryEngine):
-            object.__setattr__(self, "engine", MemoryEngine())
-        else:
-            raise InputError(
-                f"engine={self.engine!r} is not a valid engine; choose one of {list(ENGINES)}"
-            )
-        data = self.data
-        if not isinstance(data, pd.DataFrame):
-            raise InputError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-        if not data.index.is_unique:
-            raise InputError("the data's index is not unique; call data.reset_index(drop=True) first")
-        if len(data) == 0:
-            raise DesignError("the data has no rows; a design needs at least one sampled unit")
+        object.__setattr__(self, "_sql", None)
+        engine = resolve_engine(self.data, self.engine)
+        object.__setattr__(self, "engine", engine)
         if self.variance is None:
             object.__setattr__(self, "variance", TaylorLinearization())
         elif not isinstance(self.variance, VarianceMethod):
@@ -185,6 +185,14 @@ class Design:
                 f"lonely_psu={self.lonely_psu!r} is not a valid option; choose one of "
                 f"{list(LONELY_PSU_OPTIONS)}"
             )
+        if not isinstance(engine, MemoryEngine):
+            self._init_sql(engine)
+            return
+        data = self.data
+        if not data.index.is_unique:
+            raise InputError("the data's index is not unique; call data.reset_index(drop=True) first")
+        if len(data) == 0:
+            raise DesignError("the data has no rows; a design needs at least one sampled unit")
         n = len(data)
 
         # strata --------------------------------------------------------------
@@ -335,6 +343,138 @@ class Design:
         object.__setattr__(self, "_f_h", np.asarray(f_h, dtype=float))
         object.__setattr__(self, "_stratum_labels", labels)
 
+    def _init_sql(self, src) -> None:
+        """Validate and describe a design on a SQL engine with per-stratum queries."""
+        from ..engines.sql import psu_query, strata_query, weight_expr
+
+        for what, spec in (("weights", self.weights), ("fpc", self.fpc), ("ids", self.ids)):
+            if spec is not None and not isinstance(spec, str):
+                raise InputError(
+                    f"{what} must be a column name on the {src.name} engine, got "
+                    f"{type(spec).__name__}; add the values as a column of the source"
+                )
+        cols = () if self.strata is None else as_columns(self.strata, what="strata")
+        needed = [("strata", c) for c in cols] + [
+            (what, spec) for what, spec in (("weights", self.weights), ("fpc", self.fpc),
+                                            ("ids", self.ids)) if spec is not None]
+        for what, c in needed:
+            src.check_columns([c], what=what)
+        res = src.run(strata_query(src, strata=cols, weights=self.weights, fpc=self.fpc, ids=self.ids))
+        keys = list(zip(*(res[f"__s{i}"] for i in range(len(cols))))) if cols else [()]
+        if not res["n"]:
+            raise DesignError("the data has no rows; a design needs at least one sampled unit")
+        for i, c in enumerate(cols):
+            nulls = sum(n for k, n in zip(keys, res["n"]) if k[i] is None)
+            if nulls:
+                raise DesignError(
+                    f"stratum column {c!r} is missing in {nulls} row(s); every unit needs a "
+                    f"stratum: fill them or filter them out of the source"
+                )
+        order = sorted(range(len(keys)), key=lambda i: tuple(_key_sort(v) for v in keys[i]))
+        pick = lambda name: np.array([res[name][i] for i in order])  # noqa: E731
+        keys = [keys[i] for i in order]
+        labels = np.array([" | ".join(str(v) for v in k) for k in keys] if cols else ["(all)"],
+                          dtype=object)
+        n_units = pick("n").astype(np.int64)
+        if self.weights is not None:
+            for rule, col in (("missing or not numeric", "w_missing"), ("infinite", "w_inf"),
+                              ("negative", "w_negative"), ("zero", "w_zero")):
+                bad = int(pick(col).sum())
+                if bad:
+                    fix = ("a zero weight marks a unit outside the population: remove it "
+                           "explicitly, or keep it and analyse a subpopulation with subset="
+                           if rule == "zero" else "every sampled unit needs a positive finite weight")
+                    raise DesignError(f"weights are {rule} in {bad} row(s) of column "
+                                      f"{self.weights!r}; {fix}")
+        if self.ids is not None:
+            miss = int(pick("p_missing").sum())
+            if miss:
+                raise DesignError(f"PSU column {self.ids!r} is missing in {miss} row(s); every "
+                                  f"unit needs a PSU")
+            if cols:
+                bad = src.run(psu_query(src, strata=cols, ids=self.ids))["p"]
+                if bad:
+                    raise DesignError(
+                        f"PSU {show(bad[0])} of column {self.ids!r} appears in more than one "
+                        f"stratum; PSU codes must be unique across strata: combine stratum and "
+                        f"PSU into one code"
+                    )
+            n_h = pick("n_psu").astype(np.int64)
+        else:
+            n_h = n_units
+        H = len(keys)
+        fractions = False
+        if self.fpc is None:
+            f_h = np.zeros(H)
+        else:
+            bad = int(pick("f_bad").sum())
+            if bad:
+                raise DesignError(
+                    f"fpc is missing, non-numeric or not positive in {bad} row(s) of column "
+                    f"{self.fpc!r}; give the stratum population size (or sampling fraction) "
+                    f"for every unit"
+                )
+            lo, hi = pick("f_min").astype(float), pick("f_max").astype(float)
+            varying = np.flatnonzero(lo != hi)
+            if len(varying):
+                k = varying[0]
+                raise DesignError(
+                    f"fpc varies within stratum {labels[k]!r} (from {show(lo[k])} to "
+                    f"{show(hi[k])}); the population size must be the same for every unit of a stratum"
+                )
+            if np.all(lo <= 1):
+                fractions = True
+                f_h = lo.copy()
+            else:
+                small = np.flatnonzero(lo < n_h)
+                if len(small):
+                    k = small[0]
+                    raise DesignError(
+                        f"fpc of stratum {labels[k]!r} is {show(lo[k])}, smaller than its "
+                        f"{n_h[k]} sampled {'PSUs' if self.ids else 'units'}; fpc must be the "
+                        f"population size N_h (or, if all values are <= 1, the sampling fraction)"
+                    )
+                f_h = n_h / lo
+        if self.weights is None and self.fpc is not None:
+            N_h = n_h / f_h
+            sw_h = n_units * (N_h / n_h) if not fractions else n_units / f_h
+        else:
+            sw_h = pick("sw").astype(float)
+        lonely = np.flatnonzero((n_h == 1) & (f_h < 1 - 1e-7))
+        if len(lonely) and self.lonely_psu == "fail":
+            names = ", ".join(repr(labels[k]) for k in lonely[:10])
+            raise LonelyPSUError(
+                f"{len(lonely)} stratum/strata have a single sampled {'PSU' if self.ids else 'unit'} "
+                f"({names}), so their variance cannot be estimated; choose "
+                f"lonely_psu='remove', 'certainty', 'adjust' or 'average' (as R's "
+                f"options(survey.lonely.psu=)), or collapse the stratum with a neighbour"
+            )
+        wexpr = weight_expr(src, weights=self.weights, fpc=self.fpc, strata=cols,
+                            strata_keys=keys, n_h=n_h, fractions=fractions)
+        object.__setattr__(self, "_sql", {
+            "strata": cols, "keys": keys, "index": {k: i for i, k in enumerate(keys)},
+            "weight": wexpr, "n": int(n_units.sum()), "sw_h": sw_h,
+        })
+        object.__setattr__(self, "_w", None)
+        object.__setattr__(self, "_h", None)
+        object.__setattr__(self, "_psu", None)
+        object.__setattr__(self, "_n_h", n_h)
+        object.__setattr__(self, "_f_h", np.asarray(f_h, dtype=float))
+        object.__setattr__(self, "_stratum_labels", labels)
+
+    def collect(self) -> Design:
+        """The same design in memory: the source's rows loaded into a pandas DataFrame.
+
+        For computations that need unit-level data (a variance method without a
+        cell-level entry point, the likelihood interval).  On an in-memory design it
+        returns the design itself.
+        """
+        if self._sql is None:
+            return self
+        data = self.engine.collect()
+        return Design(data, weights=self.weights, strata=self.strata, fpc=self.fpc, ids=self.ids,
+                      lonely_psu=self.lonely_psu, variance=self.variance)
+
     # ----------------------------------------------------------------- builders
     @classmethod
     def from_population(
@@ -384,7 +524,7 @@ class Design:
     @property
     def n(self) -> int:
         """Number of sampled units (rows)."""
-        return len(self.data)
+        return len(self.data) if self._sql is None else self._sql["n"]
 
     @property
     def n_strata(self) -> int:
@@ -405,11 +545,14 @@ class Design:
     @property
     def population_size(self) -> float:
         """The sum of the weights (the estimated population size N)."""
+        if self._sql is not None:
+            return float(self._sql["sw_h"].sum())
         return float(self._w.sum())
 
     def strata_table(self) -> pd.DataFrame:
         """One row per stratum: label, sampled PSUs n_h, sampling fraction f_h, N_h, weight sum."""
-        wsum = np.bincount(self._h, weights=self._w, minlength=self.n_strata)
+        wsum = (self._sql["sw_h"] if self._sql is not None
+                else np.bincount(self._h, weights=self._w, minlength=self.n_strata))
         with np.errstate(divide="ignore"):
             N_h = np.where(self._f_h > 0, self._n_h / np.where(self._f_h > 0, self._f_h, 1), np.nan)
         return pd.DataFrame({"stratum": self._stratum_labels, "n": self._n_h,
@@ -419,4 +562,5 @@ class Design:
         kind = f"{self.n_psu} PSUs (clusters of {self.ids!r})" if self.ids else f"{self.n} units"
         fpc = "with fpc" if self.fpc is not None else "without fpc"
         return (f"Design({kind} in {self.n_strata} strata, {fpc}, population size "
-                f"{self.population_size:,.1f}, degf {self.degf}, variance {self.variance.name!r})")
+                f"{self.population_size:,.1f}, degf {self.degf}, variance {self.variance.name!r}, "
+                f"engine {self.engine.name!r})")

@@ -133,7 +133,9 @@ def difference(
         raise InputError(f"na={na!r} is not a valid policy; choose one of {list(NA_POLICIES)}")
     vm = design.variance
     if design.engine.name != "pandas":
-        dom_keys, dom_by, cells, n_missing, levels = _sql_item_cells(
+        if not uses_cells(vm):
+            raise not_on_engine(design, f"the variance method {vm.name!r}")
+        dom_keys, dom_by, cells, n_missing, levels, _ = _sql_item_cells(
             design, variable, by=by, subset=subset, level=level, na=na, numeric_means=True)
         ia, ib = (_domain_index(_Keys(dom_keys, dom_by), v, dom_by) for v in between)
     else:
