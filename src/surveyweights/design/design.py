@@ -436,9 +436,10 @@ class Design:
                     )
                 f_h = n_h / lo
         if self.weights is None and self.fpc is not None:
-            N_h = n_h / f_h
-            sw_h = n_units * (N_h / n_h) if not fractions else n_units / f_h
+            scale = 1.0 / f_h  # N_h / n_h (or 1 / f_h): constant within each stratum
+            sw_h = n_units * scale
         else:
+            scale = np.ones(H)
             sw_h = pick("sw").astype(float)
         lonely = np.flatnonzero((n_h == 1) & (f_h < 1 - 1e-7))
         if len(lonely) and self.lonely_psu == "fail":
@@ -449,11 +450,10 @@ class Design:
                 f"lonely_psu='remove', 'certainty', 'adjust' or 'average' (as R's "
                 f"options(survey.lonely.psu=)), or collapse the stratum with a neighbour"
             )
-        wexpr = weight_expr(src, weights=self.weights, fpc=self.fpc, strata=cols,
-                            strata_keys=keys, n_h=n_h, fractions=fractions)
         object.__setattr__(self, "_sql", {
             "strata": cols, "keys": keys, "index": {k: i for i, k in enumerate(keys)},
-            "weight": wexpr, "n": int(n_units.sum()), "sw_h": sw_h,
+            "weight": weight_expr(src, weights=self.weights), "n": int(n_units.sum()),
+            "sw_h": sw_h, "scale": None if self.weights is not None else scale,
         })
         object.__setattr__(self, "_w", None)
         object.__setattr__(self, "_h", None)

@@ -20,6 +20,7 @@ from .sql import SOURCE, SqlSource
 
 __all__ = ["DuckDB", "DuckDBSource"]
 
+_VIEW = "__surveyweights_source"
 _NUMERIC = {"tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint",
             "uinteger", "ubigint", "uhugeint", "float", "double", "decimal"}
 
@@ -86,6 +87,8 @@ class DuckDBSource(SqlSource):
     def __init__(self, data: Any, options: DuckDB):
         duckdb = _import_duckdb()
         self.options = options
+        self.view = None
+        self._categories = {}
         if isinstance(data, duckdb.DuckDBPyRelation):
             self.relation = data
             self.what = "a DuckDB relation"
@@ -126,6 +129,13 @@ class DuckDBSource(SqlSource):
                     )
                 self.relation = con.from_df(data)
                 self.what = "a pandas DataFrame"
+                # a categorical keeps its categories (and their order) whatever DuckDB
+                # makes of it (categories that are not text become plain columns there)
+                self._categories = {c: list(data[c].cat.categories) for c in data.columns
+                                    if isinstance(data[c].dtype, pd.CategoricalDtype)}
+            # queries run on the engine's own connection, through a view of the source
+            self.relation.create_view(_VIEW)
+            self.view = _VIEW
         self._schema = None
 
     def describe(self) -> str:
@@ -147,13 +157,18 @@ class DuckDBSource(SqlSource):
                     out[name] = ("numeric", None)
                 else:
                     out[name] = ("text", None)
+                if name in self._categories:
+                    out[name] = ("enum", self._categories[name])
             self._schema = out
         return self._schema
 
     def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
         duckdb = _import_duckdb()
         try:
-            rel = self.relation.query("__sw_source", sql.replace(SOURCE, "__sw_source"))
+            if self.view is not None:
+                cur = self.con.execute(sql.replace(SOURCE, self.view))
+                return [d[0] for d in cur.description], cur.fetchall()
+            rel = self.relation.query(_VIEW, sql.replace(SOURCE, _VIEW))
             return list(rel.columns), rel.fetchall()
         except duckdb.Error as exc:
             raise EngineError(f"DuckDB could not run the design's query: {exc}") from None

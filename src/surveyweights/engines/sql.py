@@ -119,23 +119,17 @@ class SqlSource:
         return f"(CASE WHEN isnan({c}) THEN NULL ELSE {c} END)"
 
 
-def weight_expr(src: SqlSource, *, weights: str | None, fpc: str | None, strata: Sequence[str],
-                strata_keys: list[tuple], n_h: np.ndarray, fractions: bool) -> str:
-    """The SQL expression of each unit's weight (as :class:`~surveyweights.Design` resolves it)."""
+def weight_expr(src: SqlSource, *, weights: str | None) -> str:
+    """The SQL expression of each unit's weight in the queries.
+
+    Without a weight column the weight is constant within a stratum (N_h / n_h, or
+    1): the queries then count with weight 1 and the results are scaled by the
+    stratum's weight afterwards (``Design._sql["scale"]``), which keeps the
+    queries free of per-row CASE expressions.
+    """
     if weights is not None:
         return src.double(weights)
-    if fpc is None:
-        return "CAST(1.0 AS DOUBLE)"
-    f = src.double(fpc)
-    if not strata:
-        return f"({f} / {float(n_h[0]):.17e})" if not fractions else f"(1.0 / {f})"
-    if fractions:
-        return f"(1.0 / {f})"
-    whens = []
-    for key, n in zip(strata_keys, n_h):
-        cond = " AND ".join(f"{src.q(c)} = {src.lit(v)}" for c, v in zip(strata, key))
-        whens.append(f"WHEN {cond} THEN {f} / {float(n):.17e}")
-    return "(CASE " + " ".join(whens) + " END)"
+    return "CAST(1.0 AS DOUBLE)"
 
 
 def strata_query(src: SqlSource, *, strata: Sequence[str], weights: str | None, fpc: str | None,

@@ -130,6 +130,12 @@ def _rank(v: Any, kind_cats) -> tuple:
     return _sort_key(v)
 
 
+def _scale(design, h: np.ndarray) -> np.ndarray:
+    """Per result row, the stratum weight the queries left out (1 with a weight column)."""
+    s = design._sql["scale"]
+    return np.ones(len(h)) if s is None else s[h]
+
+
 def _num(values) -> np.ndarray:
     return np.array([0.0 if v is None else float(v) for v in values])
 
@@ -215,7 +221,8 @@ def _sql_item_cells(design, name, *, by, subset, level, na, kind="proportion",
         res = src.run(sql)
         c = _Cells(design, by_cols, res, subset_given=subset is not None)
         kk = np.array([0 if v is None else code[v] + 1 for v in res["__k"]], dtype=np.intp)
-        n, sw = _num(res["__n"]), _num(res["__sw"])
+        sc = _scale(design, c.h)
+        n, sw, sw2 = _num(res["__n"]), sc * _num(res["__sw"]), sc * sc * _num(res["__sw2"])
         H, G = c.H, c.G
         if c.psu is None:
             B = (H * G, K + 1)
@@ -223,7 +230,7 @@ def _sql_item_cells(design, name, *, by, subset, level, na, kind="proportion",
             hg = c.h * G + c.g
             np.add.at(cnt, (hg, kk), n)
             np.add.at(s1, (hg, kk), sw)
-            np.add.at(s2, (hg, kk), _num(res["__sw2"]))
+            np.add.at(s2, (hg, kk), sw2)
             cells = from_level_sums(cnt, s1, s2, sel, H, G)
             n_missing = cnt.reshape(H, G, K + 1)[:, :, 0].sum(axis=0).astype(np.int64)
         else:
@@ -253,7 +260,9 @@ def _sql_item_cells(design, name, *, by, subset, level, na, kind="proportion",
     n1, n_all1, sw1, swy1 = _num(r1["__n"]), _num(r1["__n_all"]), _num(r1["__sw"]), _num(r1["__swy"])
     with np.errstate(invalid="ignore", divide="ignore"):
         m = np.where(n1 > 0, swy1 / np.where(sw1 > 0, sw1, 1.0), 0.0)
-        wbar = np.where(n1 > 0, sw1 / np.maximum(n1, 1), 0.0)
+        wbar = np.where(n1 > 0, sw1 / np.maximum(n1, 1), 0.0)   # in the queries' weights
+    sc1 = _scale(design, c.h)
+    sw1 = sw1 * sc1
     n_missing = np.bincount(c.g, weights=n_all1 - n1, minlength=G).astype(np.int64)
     _check_missing(name, n_missing, na)
     vals = []
@@ -279,9 +288,10 @@ def _sql_item_cells(design, name, *, by, subset, level, na, kind="proportion",
         gmap = {k: g for k, g in zip(c.bkeys, c.g)}
         hg2 = c2.h * G + np.array([gmap[k] for k in c2.bkeys], dtype=np.intp)
         arr = {}
-        for col in ("sa", "saa", "sae", "see", "se", "q"):
+        sc2 = _scale(design, c2.h)
+        for col, power in (("sa", 1), ("saa", 2), ("sae", 2), ("see", 2), ("se", 1), ("q", 1)):
             a = np.zeros(H * G)
-            a[hg2] = _num(r2[col])
+            a[hg2] = _num(r2[col]) * sc2 ** power
             arr[col] = a
         dense = {}
         for nm, v in (("n", n1), ("n_all", n_all1), ("sw", sw1)):
@@ -300,9 +310,11 @@ def _sql_item_cells(design, name, *, by, subset, level, na, kind="proportion",
     c2 = _Cells(design, by_cols, r2, subset_given=True)
     gmap = {k: g for k, g in zip(c.bkeys, c.g)}
     g2 = np.array([gmap[k] for k in c2.bkeys], dtype=np.intp)
-    q_cell = np.bincount(c2.h * G + g2, weights=_num(r2["__q"]), minlength=H * G)
+    sc2 = _scale(design, c2.h)
+    q_cell = np.bincount(c2.h * G + g2, weights=_num(r2["__q"]) * sc2, minlength=H * G)
     cells = cluster_from_shifted_sums(c2.h, g2, c2.psu, _num(r2["__n"]), _num(r2["__n_all"]),
-                                      _num(r2["__sw"]), _num(r2["__s"]), m_cell, q_cell, H, G)
+                                      _num(r2["__sw"]) * sc2, _num(r2["__s"]) * sc2, m_cell,
+                                      q_cell, H, G)
     return c.keys, by_cols, cells, n_missing, [None], False
 
 
@@ -359,18 +371,19 @@ def _sql_chisq_cells(design, row: str, column: str, *, subset, na):
     K = max(nr * nc, 1)
     kk = np.where(both, rank_c[np.maximum(cc, 0)] * nr + rank_r[np.maximum(rc, 0)] + 1, 0)
     H = c.H
+    sc = _scale(design, c.h)
     if c.psu is None:
         cnt, s1, s2 = (np.zeros((H, K + 1)) for _ in range(3))
         np.add.at(cnt, (c.h, kk), n)
-        np.add.at(s1, (c.h, kk), _num(res["__sw"]))
-        np.add.at(s2, (c.h, kk), _num(res["__sw2"]))
+        np.add.at(s1, (c.h, kk), _num(res["__sw"]) * sc)
+        np.add.at(s2, (c.h, kk), _num(res["__sw2"]) * sc * sc)
         cells = from_level_sums(cnt, s1, s2, np.arange(K), H, 1)
     else:
         rows, inv = np.unique(c.psu, return_inverse=True)
         R = len(rows)
         cnt, s1 = np.zeros((R, K + 1)), np.zeros((R, K + 1))
         np.add.at(cnt, (inv, kk), n)
-        np.add.at(s1, (inv, kk), _num(res["__sw"]))
+        np.add.at(s1, (inv, kk), _num(res["__sw"]) * sc)
         rh = np.empty(R, dtype=np.intp)
         rh[inv] = c.h
         cells = cluster_from_level_sums(rh, np.zeros(R, dtype=np.intp), rows, cnt, s1,
