@@ -69,6 +69,7 @@ __all__ = [
     "combine_rubin",
     "datasets",
     "difference",
+    "engines",
     "errors",
     "expressions",
     "hot_deck",

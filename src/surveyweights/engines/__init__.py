@@ -14,5 +14,7 @@ shared code; the engine is named in every result.
 from __future__ import annotations
 
 from .base import ENGINES, MemoryEngine, not_on_engine
+from .duckdb import DuckDB
+from .spark import Spark
 
-__all__ = ["ENGINES", "MemoryEngine", "not_on_engine"]
+__all__ = ["ENGINES", "DuckDB", "MemoryEngine", "Spark", "not_on_engine"]

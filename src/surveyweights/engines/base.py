@@ -35,6 +35,6 @@ def not_on_engine(design, what: str, *, alternatives: str = "") -> EngineError:
     return EngineError(
         f"{what} needs the unit-level data, which the {name} engine leaves in the database "
         f"(it only fetches per-cell sums); use {alternatives}an in-memory design: "
-        f"design.collect() loads the columns the design uses into pandas, or build "
+        f"design.collect() loads the source into pandas, or build "
         f"sw.Design(data_frame, ...) with engine='pandas'"
     )
