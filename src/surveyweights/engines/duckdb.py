@@ -50,8 +50,18 @@ class DuckDB:
     temp_directory : str, optional
         Where DuckDB spills (default: DuckDB's own choice).
 
+    Notes
+    -----
     These settings apply to the engine's own connection (sources given as paths,
     pandas frames or Arrow tables); a relation runs on the connection it came from.
+
+    Examples
+    --------
+    >>> import pandas as pd, surveyweights as sw
+    >>> df = pd.DataFrame({"h": ["a", "a", "b", "b"], "N": [10, 10, 20, 20], "y": [1, 0, 1, 1]})
+    >>> d = sw.Design(df, strata="h", fpc="N", engine=sw.engines.DuckDB(threads=1))
+    >>> sw.proportion(d, "y").to_frame()[["estimate", "se"]].round(4).values.tolist()
+    [[0.8333, 0.1491]]
     """
 
     threads: int | None = None

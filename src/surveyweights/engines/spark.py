@@ -33,8 +33,11 @@ def _import_pyspark():
 class Spark:
     """Options of the Spark engine: ``engine=sw.engines.Spark(session=spark)``.
 
-    ``session`` is used to turn a pandas DataFrame into a Spark DataFrame; a Spark
-    DataFrame source always runs on its own session.
+    Parameters
+    ----------
+    session : pyspark.sql.SparkSession, optional
+        Turns a pandas DataFrame source into a Spark DataFrame (default: the active
+        session); a Spark DataFrame source always runs on its own session.
     """
 
     session: Any = None

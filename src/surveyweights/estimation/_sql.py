@@ -318,19 +318,6 @@ def _sql_item_cells(design, name, *, by, subset, level, na, kind="proportion",
     return c.keys, by_cols, cells, n_missing, [None], False
 
 
-def _estimate_sql(kind, design, names, *, by, subset, level, method, level_, df, na):
-    from .estimates import Estimates, _from_cells
-
-    frames, by_cols = [], ()
-    for name in names:
-        keys, by_cols, cells, n_missing, levels, categorical = _sql_item_cells(
-            design, name, by=by, subset=subset, level=level, na=na, kind=kind)
-        frames.append(_from_cells(kind, design, cells, n_missing, keys, by_cols, name, levels,
-                                  categorical, method, level_, df, None))
-    table = pd.concat(frames, ignore_index=True)
-    return Estimates(kind, by_cols, method, level_, df, table, engine=design.engine.name)
-
-
 def _sql_chisq_cells(design, row: str, column: str, *, subset, na):
     """Per stratum [x PSU] x (row, column) cell sums for the Rao-Scott test."""
     src = design.engine

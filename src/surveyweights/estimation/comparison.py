@@ -22,7 +22,7 @@ from ..design import Design, require_design
 from ..engines import memory
 from ..engines.base import not_on_engine
 from ..errors import DomainError, InputError
-from ..variance.base import uses_cells
+from ..variance import uses_cells
 from ._sql import _sql_chisq_cells, _sql_item_cells
 from .estimates import _check_level, cell_codes, item_cells, resolve_df
 

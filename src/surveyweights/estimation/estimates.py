@@ -28,8 +28,8 @@ from ..design import Design, require_design
 from ..engines import memory
 from ..engines.base import not_on_engine
 from ..errors import InputError, SurveyWeightsWarning, user_stacklevel
-from ..variance.base import uses_cells
-from ._sql import _estimate_sql
+from ..variance import uses_cells
+from ._sql import _sql_item_cells
 
 __all__ = ["proportion", "mean", "total", "Estimates", "COLUMNS", "DF_CHOICES"]
 
@@ -269,6 +269,18 @@ def _estimate(
                                   enc.levels, enc.categorical, method, level_, df, unit))
     table = pd.concat(frames, ignore_index=True)
     return Estimates(kind, dom.by, method, level_, df, table, engine=design.engine.name)
+
+
+def _estimate_sql(kind, design, names, *, by, subset, level, method, level_, df, na) -> Estimates:
+    """The estimators on a SQL engine: per-cell GROUP BY results, then :func:`_from_cells`."""
+    frames, by_cols = [], ()
+    for name in names:
+        keys, by_cols, cells, n_missing, levels, categorical = _sql_item_cells(
+            design, name, by=by, subset=subset, level=level, na=na, kind=kind)
+        frames.append(_from_cells(kind, design, cells, n_missing, keys, by_cols, name, levels,
+                                  categorical, method, level_, df, None))
+    table = pd.concat(frames, ignore_index=True)
+    return Estimates(kind, by_cols, method, level_, df, table, engine=design.engine.name)
 
 
 def cell_codes(design: Design, code: np.ndarray, G: int) -> np.ndarray:

@@ -11,7 +11,7 @@ engines are further methods behind the same seam.
 
 from __future__ import annotations
 
-from .base import DomainVariance, Reestimate, VarianceMethod
+from .base import DomainVariance, Reestimate, VarianceMethod, uses_cells
 from .taylor import TaylorLinearization
 
-__all__ = ["DomainVariance", "Reestimate", "TaylorLinearization", "VarianceMethod"]
+__all__ = ["DomainVariance", "Reestimate", "TaylorLinearization", "VarianceMethod", "uses_cells"]
