@@ -265,6 +265,7 @@ def _designs(draw):
     return df, draw(st.booleans())
 
 
+@pytest.mark.filterwarnings("ignore::surveyweights.SurveyWeightsWarning")
 @settings(max_examples=10, deadline=None)
 @given(_designs())
 def test_cell_statistics_equal_unit_scores(case):

@@ -20,7 +20,7 @@ Quick start
 
 from __future__ import annotations
 
-from . import datasets, errors, expressions
+from . import datasets, engines, errors, expressions
 from .barometer.replica import ReplicaResult, make_barometer_replica
 from .design import Design
 from .errors import SurveyWeightsError, SurveyWeightsWarning

@@ -220,7 +220,10 @@ class Design:
             h, keys = factorize_keys(frame, cols)
             labels = np.array([" | ".join(str(v) for v in row) for row in keys.itertuples(index=False)],
                               dtype=object)
-            strata_series = pd.Series(labels[h], index=data.index, name="stratum")
+            # a categorical of the labels: codes h and H strings, not n strings
+            strata_series = pd.Series(pd.Categorical.from_codes(h, categories=pd.Index(labels, dtype=object),
+                                                                validate=False),
+                                      index=data.index, name="stratum", copy=False)
         H = len(labels)
 
         # PSUs ----------------------------------------------------------------
@@ -259,17 +262,24 @@ class Design:
         else:
             fv = pd.to_numeric(_column_or_series(data, self.fpc, what="fpc"), errors="coerce")
             fv = fv.to_numpy(dtype=float)
-            bad = ~np.isfinite(fv) | (fv <= 0)
-            if bad.any():
+            ok = bool(np.isfinite(fv).all()) and len(fv) and fv.min() > 0
+            bad = None if ok else ~np.isfinite(fv) | (fv <= 0)
+            if bad is not None and bad.any():
                 raise DesignError(
                     f"fpc is missing, non-numeric or not positive in {int(bad.sum())} row(s) "
                     f"(index {_rows(data.index, bad)}); give the stratum population size (or "
                     f"sampling fraction) for every unit"
                 )
-            lo = np.full(H, np.inf)
-            hi = np.full(H, -np.inf)
-            np.minimum.at(lo, h, fv)
-            np.maximum.at(hi, h, fv)
+            # constant within each stratum: every value equals its stratum's first value
+            first = np.empty(H)
+            first[h[::-1]] = fv[::-1]   # the last write wins: the first occurrence
+            differs = fv != first[h]
+            lo = hi = first
+            if differs.any():
+                lo = np.full(H, np.inf)
+                hi = np.full(H, -np.inf)
+                np.minimum.at(lo, h, fv)
+                np.maximum.at(hi, h, fv)
             varying = np.flatnonzero(lo != hi)
             if len(varying):
                 k = varying[0]
@@ -277,7 +287,7 @@ class Design:
                     f"fpc varies within stratum {labels[k]!r} (from {show(lo[k])} to "
                     f"{show(hi[k])}); the population size must be the same for every unit of a stratum"
                 )
-            if np.all(fv <= 1):
+            if np.all(lo <= 1):
                 f_h = lo.copy()  # sampling fractions
                 N_h = n_h / f_h
             else:
@@ -291,7 +301,7 @@ class Design:
                         f"population size N_h (or, if all values are <= 1, the sampling fraction)"
                     )
                 f_h = n_h / N_h
-            fpc_series = pd.Series(N_h[h], index=data.index, name="fpc")
+            fpc_series = pd.Series(N_h[h], index=data.index, name="fpc", copy=False)
 
         # weights -------------------------------------------------------------
         if self.weights is None:
@@ -299,11 +309,12 @@ class Design:
                 w = (N_h / n_h)[h].astype(float)
             else:
                 w = np.ones(n)
-            weights_series = pd.Series(w, index=data.index, name="weight")
+            weights_series = pd.Series(w, index=data.index, name="weight", copy=False)
         else:
             ws = _column_or_series(data, self.weights, what="weights")
             w = pd.to_numeric(ws, errors="coerce").to_numpy(dtype=float)
-            for rule, bad in (
+            fine = bool(np.isfinite(w).all()) and w.min() > 0
+            for rule, bad in () if fine else (
                 ("missing or not numeric", np.isnan(w)),
                 ("infinite", np.isinf(w)),
                 ("negative", w < 0),
@@ -318,7 +329,7 @@ class Design:
                         f"weights are {rule} in {int(bad.sum())} row(s) (index "
                         f"{_rows(data.index, bad)}); {fix}"
                     )
-            weights_series = pd.Series(w, index=data.index,
+            weights_series = pd.Series(w, index=data.index, copy=False,
                                        name=self.weights if isinstance(self.weights, str) else (ws.name or "weight"))
 
         # lonely PSUs ---------------------------------------------------------

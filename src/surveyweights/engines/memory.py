@@ -25,13 +25,14 @@ NAME = "pandas"
 
 
 def indicator_cells(hg: np.ndarray, k: np.ndarray, K: int, sel: np.ndarray, w: np.ndarray,
-                    w2: np.ndarray, H: int, G: int, psu: np.ndarray | None = None
-                    ) -> tuple[CellStats, np.ndarray]:
+                    w2: np.ndarray, H: int, G: int, psu: np.ndarray | None = None,
+                    counts: np.ndarray | None = None) -> tuple[CellStats, np.ndarray]:
     """Cell statistics of an indicator item, and the units with a missing item per domain.
 
     ``hg`` (n,): the unit's cell h * G + g, or H * G outside every domain; ``k``
     (n,): its level code 0..K-1, -1 if the item is missing; ``sel``: the levels
-    estimated.  ``psu`` (n,) for a cluster design.
+    estimated.  ``psu`` (n,) for a cluster design.  ``counts`` (H * G,): the units
+    per cell, when the item has no missing value (saves the counting pass).
     """
     HG = H * G
     if psu is None:
@@ -39,7 +40,12 @@ def indicator_cells(hg: np.ndarray, k: np.ndarray, K: int, sel: np.ndarray, w: n
         code += k
         code += 1
         B = (HG + 1) * (K + 1)
-        cnt = np.bincount(code, minlength=B)[: HG * (K + 1)]
+        if counts is None:
+            cnt = np.bincount(code, minlength=B)[: HG * (K + 1)]
+        else:  # only the totals per cell are used: put them in the first level's column
+            cnt = np.zeros((HG, K + 1), dtype=np.int64)
+            cnt[:, 1] = counts
+            cnt = cnt.ravel()
         sw = np.bincount(code, weights=w, minlength=B)[: HG * (K + 1)]
         sw2 = np.bincount(code, weights=w2, minlength=B)[: HG * (K + 1)]
         del code

@@ -372,6 +372,10 @@ class Encoded:
     sel: np.ndarray | None = None
     y: np.ndarray | None = None
 
+    @property
+    def has_missing(self) -> bool:
+        return bool(self.missing.any())
+
 
 def _factor(s: pd.Series, cache: dict | None) -> tuple[np.ndarray, list[Any]]:
     """pd.factorize of a column (codes, uniques), cached per design and column."""
@@ -415,9 +419,28 @@ def _level_codes(name: str, s: pd.Series, levels: list[Any], missing: np.ndarray
 
 def encode_item(data: pd.DataFrame, name: str, *, kind: str, level: Any = None,
                 cache: dict | None = None) -> Encoded:
-    """Encode a variable for ``kind`` as codes (see :class:`Encoded`); rules as :func:`item`."""
+    """Encode a variable for ``kind`` as codes (see :class:`Encoded`); rules as :func:`item`.
+
+    With a ``cache`` (the design's) an item is encoded once per kind and level.
+    """
     if not isinstance(name, str):
         raise InputError(f"variable names must be strings, got {name!r}")
+    key = None
+    if cache is not None:
+        try:
+            key = ("item", name, kind, level)
+            hash(key)
+        except TypeError:
+            key = None
+    if key is not None and key in cache:
+        return cache[key]
+    out = _encode_item(data, name, kind=kind, level=level, cache=cache)
+    if key is not None:
+        cache[key] = out
+    return out
+
+
+def _encode_item(data: pd.DataFrame, name: str, *, kind: str, level: Any, cache: dict | None) -> Encoded:
     check_columns(data, [name], what="variable", table="the design's data")
     s = data[name]
     if isinstance(s.dtype, np.dtype) and s.dtype.kind in "biu":

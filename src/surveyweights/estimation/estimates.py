@@ -253,15 +253,12 @@ def _estimate(
         return _estimate_sql(kind, design, names, by=by, subset=subset, level=level, method=method,
                              level_=level_, df=df, na=na)
     data = design.data
-    cache = design._cache
-    mask = subset_mask(data, subset)
-    dom = domains(data, by, mask, cache)
+    dom, hg, counts = domain_cells(design, by, subset)
     G = dom.n_groups
-    hg = cell_codes(design, dom.code, G)
     frames = []
     for name in names:
-        enc = encode_item(data, name, kind=kind, level=level, cache=cache)
-        cells, n_missing = item_cells(design, enc, hg, G)
+        enc = encode_item(data, name, kind=kind, level=level, cache=design._cache)
+        cells, n_missing = item_cells(design, enc, hg, G, counts)
         if na == "error" and n_missing.any():
             raise missing_error(name, enc.missing & (dom.code >= 0), data.index)
         unit = _UnitItem(design, kind, name, level, dom, na)
@@ -283,6 +280,39 @@ def _estimate_sql(kind, design, names, *, by, subset, level, method, level_, df,
     return Estimates(kind, by_cols, method, level_, df, table, engine=design.engine.name)
 
 
+def domain_cells(design: Design, by, subset):
+    """Domains, each unit's cell code and the units per cell, cached per design and ``by``.
+
+    Without ``subset=`` the codes depend only on the design and ``by``, so they are
+    computed once (warnings about empty categories are repeated on every call).
+    """
+    key = None
+    if subset is None:
+        try:
+            key = ("domain_cells", by if by is None or isinstance(by, str) else tuple(by))
+            hash(key)
+        except TypeError:
+            key = None
+    if key is not None and key in design._cache:
+        dom, hg, counts, caught = design._cache[key]
+        for w in caught:
+            warnings.warn(w.message, w.category, stacklevel=user_stacklevel())
+        return dom, hg, counts
+    data = design.data
+    mask = subset_mask(data, subset)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dom = domains(data, by, mask, design._cache)
+    for w in caught:
+        warnings.warn(w.message, w.category, stacklevel=user_stacklevel())
+    G = dom.n_groups
+    hg = cell_codes(design, dom.code, G)
+    counts = np.bincount(hg, minlength=design.n_strata * G + 1)[:-1]
+    if key is not None:
+        design._cache[key] = (dom, hg, counts, list(caught))
+    return dom, hg, counts
+
+
 def cell_codes(design: Design, code: np.ndarray, G: int) -> np.ndarray:
     """Each unit's (stratum x domain) cell h * G + g, or H * G outside every domain."""
     H = design.n_strata
@@ -298,12 +328,17 @@ def cell_codes(design: Design, code: np.ndarray, G: int) -> np.ndarray:
     return hg
 
 
-def item_cells(design: Design, enc, hg: np.ndarray, G: int):
-    """The in-memory engine's cell statistics of one encoded item, and missing counts."""
+def item_cells(design: Design, enc, hg: np.ndarray, G: int, counts: np.ndarray | None = None):
+    """The in-memory engine's cell statistics of one encoded item, and missing counts.
+
+    ``counts`` (units per cell) saves the counting pass when the item has no
+    missing value.
+    """
     H = design.n_strata
     if enc.categorical:
         return memory.indicator_cells(hg, enc.k, enc.K, enc.sel, design._w, design._w2, H, G,
-                                      psu=design._psu)
+                                      psu=design._psu,
+                                      counts=None if enc.has_missing else counts)
     return memory.numeric_cells(hg, enc.y, design._w, H, G, psu=design._psu)
 
 
