@@ -42,11 +42,23 @@ from .frame import PopulationFrame, ResponseAccounting, parse_count, response_ac
 from .imputation import HotDeckResult, MultipleImputation, combine_rubin, hot_deck, multiply_impute
 from .report import ReportTable, report_table
 from .screening import ScreeningResult, screen_responses
-from .weighting import PostStratification, kish_summary, poststratify
+from .weighting import (
+    CalibrationResult,
+    NonresponseResult,
+    PostStratification,
+    TrimmingResult,
+    adjust_nonresponse,
+    calibrate,
+    kish_summary,
+    poststratify,
+    rake,
+    trim_weights,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CalibrationResult",
     "ChisqTest",
     "Design",
     "Difference",
@@ -54,6 +66,7 @@ __all__ = [
     "Expression",
     "HotDeckResult",
     "MultipleImputation",
+    "NonresponseResult",
     "PopulationFrame",
     "PostStratification",
     "Recombination",
@@ -64,7 +77,10 @@ __all__ = [
     "ScreeningResult",
     "SurveyWeightsError",
     "SurveyWeightsWarning",
+    "TrimmingResult",
     "__version__",
+    "adjust_nonresponse",
+    "calibrate",
     "chisq_test",
     "combine_rubin",
     "datasets",
@@ -81,18 +97,22 @@ __all__ = [
     "poststratify",
     "proportion",
     "plots",
+    "rake",
     "recombine",
     "report_table",
     "response_accounting",
     "screen_responses",
+    "testing",
     "total",
+    "trim_weights",
 ]
 
 
 def __getattr__(name: str):
-    # figures need matplotlib, which takes a while to import: load on first use
-    if name == "plots":
+    # figures need matplotlib, which takes a while to import: load on first use;
+    # the testing helpers are for users' test suites only, so they load on first use too
+    if name in ("plots", "testing"):
         import importlib
 
-        return importlib.import_module(".report.plots", __name__)
+        return importlib.import_module(".report.plots" if name == "plots" else ".testing", __name__)
     raise AttributeError(f"module 'surveyweights' has no attribute {name!r}")

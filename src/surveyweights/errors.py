@@ -26,6 +26,7 @@ __all__ = [
     "DomainError",
     "ExpressionError",
     "ImputationError",
+    "CalibrationError",
     "ConvergenceError",
     "EngineError",
     "SurveyWeightsWarning",
@@ -76,6 +77,11 @@ class ImputationError(InputError):
 class EngineError(DesignError):
     """A computation is not available on the design's engine, or the engine cannot be
     used (missing optional dependency, unreadable source); the message names the fix."""
+
+
+class CalibrationError(InputError):
+    """Weights cannot be calibrated as asked: margins that do not fit the sample or each
+    other, targets that are negative or missing, bounds the sample cannot meet."""
 
 
 class ConvergenceError(SurveyWeightsError, RuntimeError):

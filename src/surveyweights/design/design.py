@@ -112,6 +112,14 @@ class Design:
         How estimators' scores become variances (:mod:`surveyweights.variance`).
         Default: :class:`~surveyweights.variance.TaylorLinearization`, R's
         ``svyrecvar`` for this design.  Adjusters set it; users rarely do.
+    calibration : CalibrationResult, optional, keyword-only
+        Set by :func:`~surveyweights.calibrate` (and the adjusters built on it):
+        the diagnostics of the latest calibration, whose margins
+        :func:`~surveyweights.trim_weights` keeps.
+    history : tuple, keyword-only
+        The adjustments that made this design from the one the user built, oldest
+        first (calibration, trimming, nonresponse results), so that a design
+        tells its own history.
 
     Attributes
     ----------
@@ -156,6 +164,8 @@ class Design:
     weighting: PostStratification | None = field(default=None, repr=False)
     variance: VarianceMethod | None = field(default=None, repr=False)
     engine: Any = None
+    calibration: Any = field(default=None, repr=False)
+    history: tuple = field(default=(), repr=False)
     # the arrays the variance engine reads (derived, never passed in)
     _w: np.ndarray = field(init=False, repr=False, compare=False)
     _h: np.ndarray = field(init=False, repr=False, compare=False)
