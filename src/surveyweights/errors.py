@@ -30,6 +30,7 @@ __all__ = [
     "ConvergenceError",
     "EngineError",
     "SurveyWeightsWarning",
+    "NoDegreesOfFreedomWarning",
     "user_stacklevel",
 ]
 
@@ -90,6 +91,11 @@ class ConvergenceError(SurveyWeightsError, RuntimeError):
 
 class SurveyWeightsWarning(UserWarning):
     """Base class of every warning issued by surveyweights."""
+
+
+class NoDegreesOfFreedomWarning(SurveyWeightsWarning):
+    """An estimate has zero degrees of freedom: no t quantile exists, so its interval is
+    the whole range (and a test's p-value is NaN), in every estimator."""
 
 
 def user_stacklevel() -> int:

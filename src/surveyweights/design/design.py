@@ -32,6 +32,8 @@ from ..weighting.poststratify import PostStratification, poststratify
 
 __all__ = ["Design", "LONELY_PSU_OPTIONS"]
 
+#: Weights must lie in this range: their squares enter the variance in double precision.
+WEIGHT_RANGE: tuple[float, float] = (1e-100, 1e100)
 #: Valid values of ``lonely_psu=``, as R's ``options(survey.lonely.psu=)``.
 LONELY_PSU_OPTIONS: tuple[str, ...] = ("fail", "remove", "certainty", "adjust", "average")
 
@@ -90,6 +92,7 @@ class Design:
         The sampling weights (a column or an aligned Series).  ``None`` takes N_h/n_h
         from ``fpc`` when it holds population sizes, and weight 1 for every unit
         otherwise (an unweighted sample, as R's ``svydesign(ids=~1, data=...)``).
+        Weights must be positive, finite numbers in ``WEIGHT_RANGE`` (1e-100 to 1e100).
     strata : str, list of str, pandas.Series or None, keyword-only
         The stratum of each unit; several columns are crossed (R's
         ``strata=~interaction(a, b)``).  ``None``: one stratum.
@@ -322,19 +325,31 @@ class Design:
             weights_series = pd.Series(w, index=data.index, name="weight", copy=False)
         else:
             ws = _column_or_series(data, self.weights, what="weights")
+            if pd.api.types.is_bool_dtype(ws.dtype):
+                raise DesignError(
+                    "weights are True/False values, not numbers; give each unit its "
+                    "sampling weight (a positive number)"
+                )
             w = pd.to_numeric(ws, errors="coerce").to_numpy(dtype=float)
-            fine = bool(np.isfinite(w).all()) and w.min() > 0
+            # one pass of reductions when every weight is fine (NaN fails both comparisons)
+            fine = bool(w.min() >= WEIGHT_RANGE[0] and w.max() <= WEIGHT_RANGE[1])
             for rule, bad in () if fine else (
                 ("missing or not numeric", np.isnan(w)),
                 ("infinite", np.isinf(w)),
                 ("negative", w < 0),
                 ("zero", w == 0),
+                (f"outside [{WEIGHT_RANGE[0]:g}, {WEIGHT_RANGE[1]:g}]",
+                 (w > 0) & ((w < WEIGHT_RANGE[0]) | (w > WEIGHT_RANGE[1]))),
             ):
                 if bad.any():
                     fix = {
                         "zero": "a zero weight marks a unit outside the population: remove it "
                                 "explicitly, or keep it and analyse a subpopulation with subset=",
                     }.get(rule, "every sampled unit needs a positive finite weight")
+                    if rule.startswith("outside"):
+                        fix = ("their squares would overflow or underflow in the variance: "
+                               "rescale the weights (means and proportions do not depend on "
+                               "their scale)")
                     raise DesignError(
                         f"weights are {rule} in {int(bad.sum())} row(s) (index "
                         f"{_rows(data.index, bad)}); {fix}"
@@ -399,7 +414,8 @@ class Design:
         n_units = pick("n").astype(np.int64)
         if self.weights is not None:
             for rule, col in (("missing or not numeric", "w_missing"), ("infinite", "w_inf"),
-                              ("negative", "w_negative"), ("zero", "w_zero")):
+                              ("negative", "w_negative"), ("zero", "w_zero"),
+                              (f"outside [{WEIGHT_RANGE[0]:g}, {WEIGHT_RANGE[1]:g}]", "w_range")):
                 bad = int(pick(col).sum())
                 if bad:
                     fix = ("a zero weight marks a unit outside the population: remove it "

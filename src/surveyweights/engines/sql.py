@@ -149,6 +149,8 @@ def strata_query(src: SqlSource, *, strata: Sequence[str], weights: str | None, 
            "sum(CASE WHEN abs(__wv) = CAST('Infinity' AS DOUBLE) THEN 1 ELSE 0 END) AS w_inf",
            "sum(CASE WHEN __wv < 0 THEN 1 ELSE 0 END) AS w_negative",
            "sum(CASE WHEN __wv = 0 THEN 1 ELSE 0 END) AS w_zero",
+           "sum(CASE WHEN __wv > 0 AND abs(__wv) < CAST('Infinity' AS DOUBLE) AND "
+           "(__wv < 1e-100 OR __wv > 1e100) THEN 1 ELSE 0 END) AS w_range",
            f"{src.fsum('__wv')} AS sw"]
     if fpc is not None:
         agg += ["min(__fv) AS f_min", "max(__fv) AS f_max",

@@ -22,22 +22,20 @@ import pandas as pd
 from scipy import stats
 
 from . import ci as _ci
-from ._domains import (NA_POLICIES, Domains, apply_na_policy, domains, encode_item, item,
-                       missing_error, subset_mask)
+from ._domains import (NA_POLICIES, RESULT_COLUMNS, Domains, apply_na_policy, domains,
+                       encode_item, item, missing_error, subset_mask)
 from ..design import Design, require_design
 from ..engines import memory
 from ..engines.base import not_on_engine
-from ..errors import InputError, SurveyWeightsWarning, user_stacklevel
+from ..errors import InputError, NoDegreesOfFreedomWarning, SurveyWeightsWarning, user_stacklevel
 from ..variance import uses_cells
 from ._sql import _sql_item_cells
 
 __all__ = ["proportion", "mean", "total", "Estimates", "COLUMNS", "DF_CHOICES"]
 
-#: The columns of every estimate table, after the ``by`` columns.
-COLUMNS: tuple[str, ...] = (
-    "variable", "level", "estimate", "se", "ci_low", "ci_high", "df", "n", "method",
-    "confidence_level", "deff", "n_eff", "n_missing",
-)
+#: The columns of every estimate table, after the ``by`` columns (a ``by`` column may
+#: not take one of these names: see :func:`surveyweights.proportion`, Raises).
+COLUMNS: tuple[str, ...] = RESULT_COLUMNS
 #: Valid strings for ``df=``; a positive number (or ``numpy.inf``) is accepted too.
 DF_CHOICES: tuple[str, ...] = ("design", "satterthwaite")
 
@@ -139,8 +137,8 @@ def _check_level(confidence_level: float) -> float:
     return lv
 
 
-class NoDegreesOfFreedomWarning(SurveyWeightsWarning):
-    """An estimate has zero design degrees of freedom, so its interval is the whole range."""
+class DesignEffectWarning(SurveyWeightsWarning):
+    """Weights sum to less than n, so deff is against sampling with replacement."""
 
 
 def _interval(kind: str, method: str, est, se, df, level, n, likelihood=None):
@@ -387,11 +385,7 @@ def _from_cells(kind, design, cells, n_missing, keys: pd.DataFrame, by, name, le
     n_g, W, T = cells.totals()
     empty = np.flatnonzero(n_g == 0)
     if len(empty):
-        label = _key_label(keys, by, empty[0])
-        raise InputError(
-            f"no respondent{' in domain ' + label if label else ''} has an observed value of "
-            f"{name!r}, so it cannot be estimated; drop that domain with subset= or impute"
-        )
+        raise no_observed_value(_KeysOf(keys, by), int(empty[0]), name)
     mu = T / W[:, None]
     if kind == "total":
         est, centre, divisor = T, np.zeros_like(T), np.ones(G)
@@ -405,6 +399,7 @@ def _from_cells(kind, design, cells, n_missing, keys: pd.DataFrame, by, name, le
         lin, ddf_g = unit.variance(centre, divisor, G)
     else:
         raise not_on_engine(design, f"the variance method {vm.name!r}")
+    warn_undefined_variance(lin.variance, design)
     var = np.maximum(lin.variance, 0.0)
     se = np.sqrt(var)
     # df and the beta method's n come from the domain design with its non-respondents
@@ -414,15 +409,32 @@ def _from_cells(kind, design, cells, n_missing, keys: pd.DataFrame, by, name, le
     dfs = resolve_df(df, design_df=ddf, satterthwaite=lin.satterthwaite_df)
 
     # design effect against simple random sampling without replacement (R's deff=TRUE):
-    # s^2 = n/(n-1) sum w (y - mu)^2 / W
+    # s^2 = n/(n-1) sum w (y - mu)^2 / W; for an indicator sum w (y - mu)^2 = T (1 - mu)
     dev2 = T * (1.0 - mu) if categorical else cells.weighted_ss(mu)
+    # the reference sample without replacement needs an estimated population larger
+    # than the sample (sum of weights > n); where it is not (an unweighted sample, or
+    # weights scaled below 1) deff is against sampling with replacement (R's
+    # deff="replace"), as R's deff=TRUE would be Inf or negative there
+    no_ref = W <= n_g
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = (n_g / (n_g - 1))[:, None] * dev2 / W[:, None]
-        vsrs = s2 * ((W - n_g) / (W * n_g))[:, None]
+        fpc = np.where(no_ref, 1.0, (W - n_g) / W)
+        vsrs = s2 * (fpc / n_g)[:, None]
         if kind == "total":
             vsrs = vsrs * (W * W)[:, None]
         deff = var / vsrs
         n_eff = n_g[:, None] / deff
+    below = W < n_g
+    if below.any():
+        warnings.warn(
+            f"{int(below.sum())} domain(s) have weights summing to less than their number of "
+            f"respondents (weights scaled below 1?), so no population is larger than the "
+            f"sample: deff and n_eff there are against sampling with replacement (R's "
+            f"deff='replace'; R's deff=TRUE is negative). Use weights that sum to the "
+            f"population size for the usual design effect",
+            DesignEffectWarning,
+            stacklevel=user_stacklevel(),
+        )
 
     est_f, se_f, df_f = est.ravel(), se.ravel(), dfs.ravel()
     n_f = np.repeat(n_g, L)
@@ -455,11 +467,11 @@ def _from_cells(kind, design, cells, n_missing, keys: pd.DataFrame, by, name, le
     return out
 
 
-def _key_label(keys: pd.DataFrame, by, g: int) -> str:
-    if not by:
-        return ""
-    vals = keys.iloc[g]
-    return ", ".join(f"{c}={vals[c]!r}" for c in by)
+class _KeysOf:
+    """Domain keys and by columns shaped like Domains (for messages)."""
+
+    def __init__(self, keys: pd.DataFrame, by):
+        self.keys, self.by = keys, tuple(by)
 
 
 def _reestimator(kind: str, y: np.ndarray, code: np.ndarray, G: int):
@@ -507,6 +519,33 @@ def _irls_start(y: np.ndarray, w: np.ndarray, dom_code: np.ndarray, code: np.nda
         with np.errstate(invalid="ignore", divide="ignore"):
             out[:, j] = np.bincount(g, weights=v * z, minlength=G) / np.bincount(g, weights=v, minlength=G)
     return out, scale
+
+
+class UndefinedVarianceWarning(SurveyWeightsWarning):
+    """A variance is undefined (NaN), e.g. lonely_psu='average' with nothing to average."""
+
+
+def warn_undefined_variance(variance: np.ndarray, design: Design) -> None:
+    """Warn where the variance method returned NaN (the SE and interval are then NaN)."""
+    bad = np.isnan(np.asarray(variance, dtype=float))
+    if bad.any():
+        why = (" lonely_psu='average' has no stratum with two or more PSUs in the domain to "
+               "average over;" if design.lonely_psu == "average" else "")
+        warnings.warn(
+            f"{int(bad.sum())} variance(s) are undefined, so their SE and interval are NaN:"
+            f"{why} use lonely_psu='adjust' or collapse single-unit strata",
+            UndefinedVarianceWarning,
+            stacklevel=user_stacklevel(),
+        )
+
+
+def no_observed_value(dom: Domains, g: int, name: str) -> InputError:
+    """The error for a domain where nobody has an observed value of the item."""
+    label = _domain_label(dom, g)
+    return InputError(
+        f"no respondent{' in domain ' + label if label else ''} has an observed value of "
+        f"{name!r}, so it cannot be estimated; drop that domain with subset= or impute"
+    )
 
 
 def _domain_label(dom: Domains, g: int) -> str:
@@ -579,7 +618,8 @@ def proportion(
     ------
     InputError
         Unknown column, method or df choice; a numeric item that is not 0/1; a level
-        that does not occur.
+        that does not occur; a ``by`` column named like a result column (``level``,
+        ``variable``, ``n``, ``estimate``...: rename it).
     MissingValueError
         A missing item value inside the subset with ``na="error"``.
     DomainError
@@ -596,7 +636,11 @@ def proportion(
     whole sample, and ``svyby(~y, ~by, design, svyciprop, method=...)`` per domain
     (R computes those on the domain design, whose ``degf`` is the domain df used
     here).  ``deff`` is R's ``deff=TRUE`` (against simple random sampling without
-    replacement of the domain's size) and ``n_eff = n / deff``.
+    replacement of the domain's size) and ``n_eff = n / deff``.  Where a domain's
+    weights sum to no more than its respondents (an unweighted sample, or weights
+    scaled below 1) that reference does not exist (R's ``deff=TRUE`` is Inf or
+    negative there): deff is against sampling with replacement (R's
+    ``deff="replace"``), with a ``DesignEffectWarning`` if the sum is below n.
 
     Examples
     --------
