@@ -43,7 +43,7 @@ GROUPS = sorted({(r.dataset, r.variable, r.domain_var, r.ci_method, r.confidence
 
 
 #: Groups also run on Spark (about a second per query on a local session).
-SPARK_GROUPS = {("A", "is_adopter", "nace", "beta", "0.95"), ("B", "tech_ml", "size", "xlogit", "0.95")}
+SPARK_GROUPS = {("A", "is_adopter", "nace", "beta", "0.95")}
 CASES = [pytest.param(*g, e, id=f"{e}-{'|'.join(g)}") for e in ENGINES for g in GROUPS
          if e != "spark" or g in SPARK_GROUPS]
 

@@ -24,7 +24,7 @@ DIFFS = [
 ]
 
 
-SPARK_DIFFS = {"large-micro", "Yes-No"}
+SPARK_DIFFS = {"large-micro"}
 
 
 @pytest.mark.parametrize("fixture, rvar, var, by, between, label, engine", [
@@ -80,7 +80,7 @@ def _check(res: sw.ChisqTest, f, c):
     np.testing.assert_allclose(res.p_value_chisq, c["p_value"], rtol=1e-8, atol=1e-300)
 
 
-SPARK_CHISQ = {"adoption x size", "initiative x size"}
+SPARK_CHISQ = {"adoption x size"}
 
 
 @pytest.mark.parametrize("fixture, label, row, col, subset, na, engine", [
@@ -98,7 +98,7 @@ def test_chisq_matches_svychisq(fixture, label, row, col, subset, na, engine, re
     _check(sw.chisq_test(design, row, col, na=na), f, c)
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
 @pytest.mark.parametrize("label, row, col, subset", [
     ("initiative x size", "initiative", "size", "adoption == 'adopter'"),
 ])

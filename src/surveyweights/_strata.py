@@ -126,14 +126,22 @@ def _small_int_codes(s: pd.Series):
     else:
         return None
     m = int(v.max()) + 1
+    vi = v.astype(np.intp)
+    present = np.flatnonzero(np.bincount(vi, minlength=m))
+    # the order of first appearance, from the shortest prefix that holds every value
     first = np.full(m, len(v), dtype=np.int64)
-    first[v[::-1]] = np.arange(len(v) - 1, -1, -1)   # the last write wins: first occurrence
-    present = np.flatnonzero(first < len(v))
+    stop = min(len(v), 4096)
+    while True:
+        head = vi[:stop]
+        first[head[::-1]] = np.arange(stop - 1, -1, -1)
+        if (first[present] < len(v)).all() or stop == len(v):
+            break
+        stop = min(len(v), stop * 8)
     order = present[np.argsort(first[present], kind="stable")]
     rank = np.full(m, -1, dtype=np.intp)
     rank[order] = np.arange(len(order))
     keys = order if values is None else values[order]
-    return rank[v], pd.DataFrame({s.name: np.asarray(keys, dtype=object)})
+    return np.take(rank, vi), pd.DataFrame({s.name: np.asarray(keys, dtype=object)})
 
 
 def factorize_keys(data: pd.DataFrame, columns: tuple[str, ...]) -> tuple[np.ndarray, pd.DataFrame]:

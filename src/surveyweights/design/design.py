@@ -223,7 +223,11 @@ class Design:
                 check_columns(data, cols, what="strata", table="the data")
                 frame = data[list(cols)]
             for c in cols:
-                miss = frame[c].isna().to_numpy()
+                s = frame[c]
+                if isinstance(s.dtype, np.dtype) and s.dtype.kind in "biu":
+                    continue  # integers and booleans cannot be missing
+                miss = (s.cat.codes.to_numpy() < 0 if isinstance(s.dtype, pd.CategoricalDtype)
+                        else s.isna().to_numpy())
                 if miss.any():
                     raise DesignError(
                         f"stratum {'column ' + repr(c) if c != 'stratum' else 'Series'} is missing "
@@ -275,7 +279,8 @@ class Design:
         else:
             fv = pd.to_numeric(_column_or_series(data, self.fpc, what="fpc"), errors="coerce")
             fv = fv.to_numpy(dtype=float)
-            ok = bool(np.isfinite(fv).all()) and len(fv) and fv.min() > 0
+            # (NaN makes min() NaN, so the comparison is False: the detailed check runs)
+            ok = bool(fv.min() > 0 and np.isfinite(fv.max()))
             bad = None if ok else ~np.isfinite(fv) | (fv <= 0)
             if bad is not None and bad.any():
                 raise DesignError(
@@ -283,10 +288,10 @@ class Design:
                     f"(index {_rows(data.index, bad)}); give the stratum population size (or "
                     f"sampling fraction) for every unit"
                 )
-            # constant within each stratum: every value equals its stratum's first value
+            # constant within each stratum: every value equals one value of its stratum
             first = np.empty(H)
-            first[h[::-1]] = fv[::-1]   # the last write wins: the first occurrence
-            differs = fv != first[h]
+            first[h] = fv   # one value of each stratum (the last write wins)
+            differs = fv != np.take(first, h)
             lo = hi = first
             if differs.any():
                 lo = np.full(H, np.inf)
@@ -314,12 +319,12 @@ class Design:
                         f"population size N_h (or, if all values are <= 1, the sampling fraction)"
                     )
                 f_h = n_h / N_h
-            fpc_series = pd.Series(N_h[h], index=data.index, name="fpc", copy=False)
+            fpc_series = pd.Series(np.take(N_h, h), index=data.index, name="fpc", copy=False)
 
         # weights -------------------------------------------------------------
         if self.weights is None:
             if fpc_series is not None:
-                w = (N_h / n_h)[h].astype(float)
+                w = np.take((N_h / n_h).astype(float), h)
             else:
                 w = np.ones(n)
             weights_series = pd.Series(w, index=data.index, name="weight", copy=False)

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import InputError
 from .base import DomainVariance, Reestimate
 
 __all__ = ["CellIndex", "TaylorLinearization", "cell_contrast_variance", "cell_covariance",
@@ -427,30 +428,39 @@ def cell_covariance(design, cells, centre: np.ndarray, divisor: np.ndarray) -> n
 
     Needs the per-level sums of an indicator item (``cells.level_sw2``) for an
     element design; same formula and lonely-PSU rules as
-    :func:`stratified_covariance`.
+    :func:`stratified_covariance`.  Every stratum's part is a diagonal plus a few
+    outer products, so the sum over strata is a handful of (H x L) matrix
+    products: O(L^2) memory whatever the number of strata.
     """
     H, G, L = cells.shape
     n_h = design._n_h.astype(float)
     D = float(np.asarray(divisor, dtype=float).reshape(-1)[0])
     delta = (cells.m - np.asarray(centre, dtype=float)[None])[:, 0, :]   # (H, L)
     scale, fpc_factor, lonely = _stratum_scale(design)
+    option = design.lonely_psu
+    c = scale.copy()
+    if lonely.any():
+        c[lonely] = 0.0  # remove/certainty/average drop them; adjust adds them back below
     if cells.rows is None:
         n = cells.n[:, 0].astype(float)
         s = cells.s[:, 0, :]
         s1 = (s + delta * cells.sw[:, 0, None]) / D
+        if cells.level_sw2 is None:
+            raise InputError("a covariance between columns needs an indicator item's level sums")
         with np.errstate(invalid="ignore", divide="ignore"):
             inv_n = np.where(n > 0, 1.0 / np.where(n > 0, n, 1.0), 0.0)
             extra_f = np.where(n > 0, (n_h - n) / (n_h * np.where(n > 0, n, 1.0)), 0.0)
-        if cells.level_sw2 is None:
-            raise ValueError("covariance between columns needs an indicator item's level sums")
-        m_full = -s[:, :, None] * s[:, None, :] * inv_n[:, None, None]
-        idx = np.arange(L)
-        m_full[:, idx, idx] += cells.level_sw2[:, 0, :]
         mlw = cells.mlw[:, 0, :]
         mww = cells.mww[:, 0]
-        cov_h = (m_full + delta[:, :, None] * mlw[:, None, :] + mlw[:, :, None] * delta[:, None, :]
-                 + delta[:, :, None] * delta[:, None, :] * mww[:, None, None]) / (D * D)
-        cov_h += s1[:, :, None] * s1[:, None, :] * extra_f[:, None, None]
+        # sum_h c_h [diag(sw2) - s s'/n + delta mlw' + mlw delta' + mww delta delta'] / D^2
+        #   + sum_h c_h extra_h s1 s1'
+        cov = np.diag(c @ cells.level_sw2[:, 0, :])
+        cov -= (s * (c * inv_n)[:, None]).T @ s
+        cross = (delta * c[:, None]).T @ mlw
+        cov += cross + cross.T
+        cov += (delta * (c * mww)[:, None]).T @ delta
+        cov /= D * D
+        cov += (s1 * (c * extra_f)[:, None]).T @ s1
         present = n > 0
     else:
         r = cells.rows
@@ -458,25 +468,19 @@ def cell_covariance(design, cells, centre: np.ndarray, divisor: np.ndarray) -> n
         s1 = np.zeros((H, L))
         np.add.at(s1, r.h, z)
         zbar = s1 / n_h[:, None]
-        dev = z - zbar[r.h]
-        cov_h = np.zeros((H, L, L))
-        np.add.at(cov_h, r.h, dev[:, :, None] * dev[:, None, :])
+        dev = (z - zbar[r.h]) * np.sqrt(c[r.h])[:, None]
+        cov = dev.T @ dev
         k = np.bincount(r.h, minlength=H)
-        cov_h += ((n_h - k)[:, None, None]) * zbar[:, :, None] * zbar[:, None, :]
+        cov += (zbar * (c * (n_h - k))[:, None]).T @ zbar
         present = np.bincount(r.h[r.n > 0], minlength=H) > 0
-    cov = (cov_h * scale[:, None, None])
     if lonely.any():
-        option = design.lonely_psu
-        if option in ("remove", "certainty"):
-            cov[lonely] = 0.0
-        elif option == "adjust":
+        if option == "adjust":
             tot = s1[lonely]
-            cov[lonely] = tot[:, :, None] * tot[:, None, :] * fpc_factor[lonely][:, None, None]
+            cov += (tot * fpc_factor[lonely][:, None]).T @ tot
         elif option == "average":
-            cov[lonely] = 0.0
             n_ok = int((present & ~lonely).sum())
             cov = cov * (present.sum() / n_ok if n_ok else np.nan)
-    return cov.sum(axis=0)
+    return cov
 
 
 def cell_domain_df(design, cells, members: np.ndarray | None = None) -> np.ndarray:
