@@ -402,7 +402,7 @@ class Design:
             src.check_columns([c], what=what)
         res = src.run(strata_query(src, strata=cols, weights=self.weights, fpc=self.fpc, ids=self.ids))
         keys = list(zip(*(res[f"__s{i}"] for i in range(len(cols))))) if cols else [()]
-        if not res["n"]:
+        if not len(res["n"]):
             raise DesignError("the data has no rows; a design needs at least one sampled unit")
         for i, c in enumerate(cols):
             nulls = sum(n for k, n in zip(keys, res["n"]) if k[i] is None)
@@ -435,7 +435,7 @@ class Design:
                                   f"unit needs a PSU")
             if cols:
                 bad = src.run(psu_query(src, strata=cols, ids=self.ids))["p"]
-                if bad:
+                if len(bad):
                     raise DesignError(
                         f"PSU {show(bad[0])} of column {self.ids!r} appears in more than one "
                         f"stratum; PSU codes must be unique across strata: combine stratum and "
@@ -492,8 +492,10 @@ class Design:
                 f"lonely_psu='remove', 'certainty', 'adjust' or 'average' (as R's "
                 f"options(survey.lonely.psu=)), or collapse the stratum with a neighbour"
             )
+        lookup = (pd.Index([k[0] for k in keys], dtype=object) if len(cols) == 1 else
+                  pd.MultiIndex.from_tuples(keys) if cols else None)
         object.__setattr__(self, "_sql", {
-            "strata": cols, "keys": keys, "index": {k: i for i, k in enumerate(keys)},
+            "strata": cols, "keys": keys, "lookup": lookup,
             "weight": weight_expr(src, weights=self.weights), "n": int(n_units.sum()),
             "sw_h": sw_h, "scale": None if self.weights is not None else scale,
         })

@@ -172,14 +172,12 @@ class DuckDBSource(SqlSource):
             self._schema = out
         return self._schema
 
-    def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
+    def fetch(self, sql: str):
         duckdb = _import_duckdb()
         try:
             if self.view is not None:
-                cur = self.con.execute(sql.replace(SOURCE, self.view))
-                return [d[0] for d in cur.description], cur.fetchall()
-            rel = self.relation.query(_VIEW, sql.replace(SOURCE, _VIEW))
-            return list(rel.columns), rel.fetchall()
+                return self.con.execute(sql.replace(SOURCE, self.view)).fetch_df()
+            return self.relation.query(_VIEW, sql.replace(SOURCE, _VIEW)).df()
         except duckdb.Error as exc:
             raise EngineError(f"DuckDB could not run the design's query: {exc}") from None
 

@@ -7,6 +7,7 @@ the small per-cell tables come back to the driver.  Needs pyspark:
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,16 +98,17 @@ class SparkSource(SqlSource):
             self._schema = out
         return self._schema
 
-    def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
+    def fetch(self, sql: str):
         # spark.sql formats the text with str.format: escape the braces of names and
         # literals, then name the source as a DataFrame argument
         text = sql.replace("{", "{{").replace("}", "}}").replace(SOURCE, "{__sw_source}")
         try:
             res = self.session.sql(text, __sw_source=self.df)
-            rows = res.collect()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)  # pyspark on pandas 3
+                return res.toPandas()
         except Exception as exc:  # py4j and analysis errors have many types
             raise EngineError(f"Spark could not run the design's query: {exc}") from None
-        return list(res.columns), [tuple(r) for r in rows]
 
     def collect(self, columns=None):
         df = self.df if columns is None else self.df.select(*columns)

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..errors import EngineError, InputError
 
@@ -68,7 +69,8 @@ class SqlSource:
     backslash = False
 
     # -- to be provided by the engine ------------------------------------------
-    def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:  # pragma: no cover - abstract
+    def fetch(self, sql: str):  # pragma: no cover - abstract
+        """Run a query; the (small) result as a pandas DataFrame."""
         raise EngineError(f"the {self.name} engine cannot run queries")
 
     def schema(self) -> dict[str, tuple[str, list | None]]:  # pragma: no cover - abstract
@@ -104,13 +106,18 @@ class SqlSource:
                 f"columns: {list(have)}"
             )
 
-    def run(self, sql: str) -> dict[str, list]:
-        """Run a query; the result by column (lists of Python values)."""
-        cols, rows = self.fetch(sql)
-        out = {c: [] for c in cols}
-        for r in rows:
-            for c, v in zip(cols, r):
-                out[c].append(v)
+    def run(self, sql: str) -> dict[str, np.ndarray]:
+        """Run a query; the result by column: numeric arrays, or object arrays of
+        values with None for NULL."""
+        df = self.fetch(sql)
+        out = {}
+        for c in df.columns:
+            s = df[c]
+            if isinstance(s.dtype, np.dtype) and s.dtype.kind in "biuf":
+                out[c] = s.to_numpy()
+            else:
+                v = s.astype(object).to_numpy()
+                out[c] = np.where(pd.isna(s).to_numpy(), None, v)
         return out
 
     def double(self, column: str) -> str:

@@ -72,7 +72,7 @@ def _group(keys: list[str]) -> str:
 
 
 class _Cells:
-    """Keys of a per-cell result mapped to stratum h, domain g and PSU ids."""
+    """Keys of a per-cell result mapped to stratum h, domain g and PSU ids (vectorised)."""
 
     def __init__(self, design, by_cols, res: dict, *, subset_given: bool):
         sq = design._sql
@@ -83,24 +83,42 @@ class _Cells:
                 "the subset contains no respondents, so nothing can be estimated; check the "
                 "subset condition"
             )
-        skeys = list(zip(*(res[f"__s{i}"] for i in range(ns)))) if ns else [()] * m
-        self.h = np.array([sq["index"][k] for k in skeys], dtype=np.intp)
-        bkeys = list(zip(*(res[f"__b{i}"] for i in range(nb)))) if nb else [()] * m
-        counts = res.get("__n_all") or res.get("__n")
+        self.res, self.ns, self.nb = res, ns, nb
+        if ns == 0:
+            self.h = np.zeros(m, dtype=np.intp)
+        elif ns == 1:
+            self.h = sq["lookup"].get_indexer(pd.Index(res["__s0"], dtype=object))
+        else:
+            self.h = sq["lookup"].get_indexer(pd.MultiIndex.from_arrays(
+                [res[f"__s{i}"] for i in range(ns)]))
+        counts = res["__n_all"] if "__n_all" in res else res["__n"]
+        schema = design.engine.schema()
+        combined = np.zeros(m, dtype=np.int64)
+        ranked = []
         for i, c in enumerate(by_cols):
-            nulls = sum(n for k, n in zip(bkeys, counts) if k[i] is None)
-            if nulls:
+            col = res[f"__b{i}"]
+            codes, uniq = pd.factorize(col, use_na_sentinel=True)
+            if (codes < 0).any():
+                nulls = int(np.asarray(counts)[codes < 0].sum())
                 raise MissingValueError(
                     f"by column {c!r} is missing in {nulls} row(s) of the analysed subset; give "
                     f"these units a domain value or leave them out explicitly with subset="
                 )
-        schema = design.engine.schema()
-        uniq = sorted(set(bkeys), key=lambda k: tuple(
-            _rank(v, schema[c]) for v, c in zip(k, by_cols)))
-        for i, c in enumerate(by_cols):
+            vals = list(uniq)
             kind, cats = schema[c]
+            if kind == "enum":
+                pos = {v: j for j, v in enumerate(cats)}
+                key = lambda j: (0, float(pos[vals[j]]), "")  # noqa: E731
+            else:
+                key = lambda j: _sort_key(vals[j])  # noqa: E731
+            order = sorted(range(len(vals)), key=key)
+            rank = np.empty(len(vals), dtype=np.int64)
+            rank[order] = np.arange(len(vals))
+            sorted_vals = [vals[j] for j in order]
+            ranked.append(sorted_vals)
+            combined = combined * len(vals) + rank[codes]
             if kind == "enum" and not subset_given:
-                seen = {k[i] for k in uniq}
+                seen = set(vals)
                 empty = [v for v in cats if v not in seen]
                 if empty:
                     warnings.warn(
@@ -109,18 +127,38 @@ class _Cells:
                         f"{'has' if len(empty) == 1 else 'have'} no respondents in the sample; "
                         f"no estimate is given for {'it' if len(empty) == 1 else 'them'}",
                         EmptyDomainWarning, stacklevel=user_stacklevel())
-        index = {k: g for g, k in enumerate(uniq)}
-        self.g = np.array([index[k] for k in bkeys], dtype=np.intp)
-        self.G = len(uniq)
-        self.keys = pd.DataFrame({c: [k[i] for k in uniq] for i, c in enumerate(by_cols)},
-                                 index=range(self.G))
+        uniq_comb, g = np.unique(combined, return_inverse=True)
+        self.g = g.astype(np.intp).reshape(-1)
+        self.G = len(uniq_comb)
+        keys = {}
+        rest = uniq_comb.copy()
+        for c, vals in reversed(list(zip(by_cols, ranked))):
+            keys[c] = [vals[int(r)] for r in rest % len(vals)]
+            rest //= len(vals)
+        self.keys = pd.DataFrame({c: keys[c] for c in by_cols}, index=range(self.G))
         if design.ids is not None and "__p" in res:
-            pid: dict = {}
-            self.psu = np.array([pid.setdefault(v, len(pid)) for v in res["__p"]], dtype=np.int64)
+            self.psu = pd.factorize(res["__p"])[0].astype(np.int64)
         else:
             self.psu = None
         self.H = design.n_strata
-        self.skeys, self.bkeys = skeys, bkeys
+
+    @property
+    def skeys(self) -> list[tuple]:
+        return list(zip(*(self.res[f"__s{i}"] for i in range(self.ns)))) if self.ns else \
+            [()] * len(self.h)
+
+    @property
+    def bkeys(self) -> list[tuple]:
+        return list(zip(*(self.res[f"__b{i}"] for i in range(self.nb)))) if self.nb else \
+            [()] * len(self.h)
+
+
+def _codes_of(values, code: dict) -> np.ndarray:
+    """Level code + 1 of each value (0 for NULL), from the value -> code map."""
+    index = pd.Index(list(code.keys()), dtype=object)
+    pos = index.get_indexer(pd.Index(values, dtype=object))
+    lut = np.append(np.asarray(list(code.values()), dtype=np.intp) + 1, 0)
+    return lut[pos]
 
 
 def _rank(v: Any, kind_cats) -> tuple:
@@ -137,7 +175,11 @@ def _scale(design, h: np.ndarray) -> np.ndarray:
 
 
 def _num(values) -> np.ndarray:
-    return np.array([0.0 if v is None else float(v) for v in values])
+    """A result column as floats, 0 for NULL (an empty sum)."""
+    a = np.asarray(values)
+    if a.dtype == object:
+        a = np.array([0.0 if v is None else float(v) for v in a])
+    return np.nan_to_num(a.astype(float), nan=0.0)
 
 
 def _check_missing(name: str, n_missing: np.ndarray, na: str) -> None:
@@ -162,7 +204,7 @@ def _levels_of(design, name: str, kind: str, level: Any, where: str, numeric_mea
             found = src.run(f"SELECT count(*) AS n FROM {SOURCE} WHERE {col} = {src.lit(level)}")
             known = [level] if found["n"][0] else []
         if level not in known:
-            vals = src.run(f"SELECT DISTINCT {col} AS v FROM {SOURCE} WHERE NOT {miss} LIMIT 20")["v"]
+            vals = src.run(f"SELECT DISTINCT {col} AS v FROM {SOURCE} WHERE NOT {miss} LIMIT 20")["v"].tolist()
             raise InputError(
                 f"level {level!r} does not occur in variable {name!r} (levels: "
                 f"{', '.join(show(v) for v in sorted(vals, key=_sort_key)[:20])}); use one of them, "
@@ -174,7 +216,7 @@ def _levels_of(design, name: str, kind: str, level: Any, where: str, numeric_mea
         binary = None
         if kind == "proportion" or numeric_means:
             bad = src.run(f"SELECT DISTINCT {col} AS v FROM {SOURCE} WHERE NOT {miss} AND "
-                          f"{col} <> 0 AND {col} <> 1 LIMIT 5")["v"]
+                          f"{col} <> 0 AND {col} <> 1 LIMIT 5")["v"].tolist()
             binary = not bad
             if numeric_means and bad:
                 return ("numeric",)
@@ -195,7 +237,7 @@ def _levels_of(design, name: str, kind: str, level: Any, where: str, numeric_mea
     if ckind == "enum":
         levels = list(cats)
     else:
-        vals = src.run(f"SELECT DISTINCT {col} AS v FROM {SOURCE} WHERE NOT {miss}")["v"]
+        vals = src.run(f"SELECT DISTINCT {col} AS v FROM {SOURCE} WHERE NOT {miss}")["v"].tolist()
         levels = sorted(vals, key=_sort_key)
     code = {v: i for i, v in enumerate(levels)}
     return ("levels", col, code, len(levels), np.arange(len(levels)), levels, True)
@@ -220,7 +262,7 @@ def _sql_item_cells(design, name, *, by, subset, level, na, kind="proportion",
                f"{fs('__w * __w')} AS __sw2 FROM ({inner}) AS __t{_group(keys + ['__k'])}")
         res = src.run(sql)
         c = _Cells(design, by_cols, res, subset_given=subset is not None)
-        kk = np.array([0 if v is None else code[v] + 1 for v in res["__k"]], dtype=np.intp)
+        kk = _codes_of(res["__k"], code)
         sc = _scale(design, c.h)
         n, sw, sw2 = _num(res["__n"]), sc * _num(res["__sw"]), sc * sc * _num(res["__sw2"])
         H, G = c.H, c.G
@@ -342,15 +384,13 @@ def _sql_chisq_cells(design, row: str, column: str, *, subset, na):
     c = _Cells(design, (), res, subset_given=subset is not None)
     n = _num(res["__n"])
     N = float(n.sum())
-    r_code = [None if v is None else lv[0][2][v] for v in res["__r"]]
-    c_code = [None if v is None else lv[1][2][v] for v in res["__c"]]
-    for name, codes in ((row, r_code), (column, c_code)):
-        miss = sum(x for x, k in zip(n, codes) if k is None)
+    rc = _codes_of(res["__r"], lv[0][2]) - 1
+    cc = _codes_of(res["__c"], lv[1][2]) - 1
+    for name, codes in ((row, rc), (column, cc)):
+        miss = n[codes < 0].sum()
         if na == "error" and miss:
             _check_missing(name, np.array([miss]), na)
-    both = np.array([a is not None and b is not None for a, b in zip(r_code, c_code)])
-    rc = np.array([-1 if a is None else a for a in r_code])
-    cc = np.array([-1 if b is None else b for b in c_code])
+    both = (rc >= 0) & (cc >= 0)
     keep_r = np.bincount(rc[both], weights=n[both], minlength=lv[0][3]) > 0
     keep_c = np.bincount(cc[both], weights=n[both], minlength=lv[1][3]) > 0
     nr, nc = int(keep_r.sum()), int(keep_c.sum())
