@@ -134,7 +134,7 @@ def peak_bytes(fn) -> int:
 _OLD = """
 import json, sys, time, numpy as np, pandas as pd
 import surveyweights as sw
-df = pd.read_parquet(sys.argv[1])
+df = pd.read_pickle(sys.argv[1])
 rep = int(sys.argv[2])
 def med(f):
     t = []
@@ -164,8 +164,8 @@ def old_library(commit: str, tmp: Path):
 
 
 def time_old(old: Path, df: pd.DataFrame, tmp: Path, repeat: int):
-    path = tmp / "frame.parquet"
-    df.to_parquet(path)
+    path = tmp / "frame.pkl"
+    df.to_pickle(path)
     env = dict(os.environ, PYTHONPATH=str(old / "src"))
     try:
         out = subprocess.run([sys.executable, "-c", _OLD, str(path), str(repeat)], env=env,
