@@ -268,11 +268,9 @@ def _sql_item_cells(design, name, *, by, subset, level, na, kind="proportion",
         H, G = c.H, c.G
         if c.psu is None:
             B = (H * G, K + 1)
-            cnt, s1, s2 = np.zeros(B), np.zeros(B), np.zeros(B)
-            hg = c.h * G + c.g
-            np.add.at(cnt, (hg, kk), n)
-            np.add.at(s1, (hg, kk), sw)
-            np.add.at(s2, (hg, kk), sw2)
+            flat = (c.h * G + c.g) * (K + 1) + kk
+            cnt, s1, s2 = (np.bincount(flat, weights=v, minlength=B[0] * B[1]).reshape(B)
+                           for v in (n, sw, sw2))
             cells = from_level_sums(cnt, s1, s2, sel, H, G)
             n_missing = cnt.reshape(H, G, K + 1)[:, :, 0].sum(axis=0).astype(np.int64)
         else:
