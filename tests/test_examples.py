@@ -62,3 +62,13 @@ def test_notebook_executes():
     assert "response rate 30.3%" in text
     assert "30 of 30 headline figures from the sector tables" in text
     assert "SYNTHETIC" in text
+
+
+def test_survey_waves_example():
+    import re
+
+    out = _run("survey_waves.py")
+    assert "88 strata (44 per wave)" in out
+    # the printed SE of the change is the root of the summed squared wave SEs
+    se, a, b = map(float, re.search(r"SE ([\d.]+) pp = sqrt\(([\d.]+)\^2 \+ ([\d.]+)\^2\)", out).groups())
+    assert abs(se - (a * a + b * b) ** 0.5) < 0.01

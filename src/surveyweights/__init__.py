@@ -22,20 +22,29 @@ from __future__ import annotations
 
 from . import datasets, engines, errors, expressions
 from .barometer.replica import ReplicaResult, make_barometer_replica
-from .design import Design
+from .design import Design, stack
 from .errors import SurveyWeightsError, SurveyWeightsWarning
 from .estimation import (
     ChisqTest,
+    Contrast,
     Difference,
     Estimates,
+    GLMResult,
+    Quantiles,
     Recombination,
     RecombinationTable,
+    TTest,
     chisq_test,
+    contrast,
     difference,
+    glm,
     mean,
     proportion,
+    quantile,
+    ratio,
     recombine,
     total,
+    ttest,
 )
 from .expressions import Expression
 from .frame import PopulationFrame, ResponseAccounting, parse_count, response_accounting
@@ -60,15 +69,18 @@ __version__ = "0.1.0"
 __all__ = [
     "CalibrationResult",
     "ChisqTest",
+    "Contrast",
     "Design",
     "Difference",
     "Estimates",
     "Expression",
+    "GLMResult",
     "HotDeckResult",
     "MultipleImputation",
     "NonresponseResult",
     "PopulationFrame",
     "PostStratification",
+    "Quantiles",
     "Recombination",
     "RecombinationTable",
     "ReplicaResult",
@@ -77,17 +89,20 @@ __all__ = [
     "ScreeningResult",
     "SurveyWeightsError",
     "SurveyWeightsWarning",
+    "TTest",
     "TrimmingResult",
     "__version__",
     "adjust_nonresponse",
     "calibrate",
     "chisq_test",
     "combine_rubin",
+    "contrast",
     "datasets",
     "difference",
     "engines",
     "errors",
     "expressions",
+    "glm",
     "hot_deck",
     "kish_summary",
     "make_barometer_replica",
@@ -97,14 +112,18 @@ __all__ = [
     "poststratify",
     "proportion",
     "plots",
+    "quantile",
     "rake",
+    "ratio",
     "recombine",
     "report_table",
     "response_accounting",
     "screen_responses",
+    "stack",
     "testing",
     "total",
     "trim_weights",
+    "ttest",
 ]
 
 

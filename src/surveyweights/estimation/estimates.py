@@ -12,8 +12,9 @@ tidy table with the fixed columns :data:`COLUMNS` after the ``by`` columns.
 
 from __future__ import annotations
 
+import functools
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from scipy import stats
 from . import ci as _ci
 from ._domains import (NA_POLICIES, RESULT_COLUMNS, Domains, apply_na_policy, domains,
                        encode_item, item, missing_error, subset_mask)
+from ._influence import Influence, domain_influence
 from ..design import Design, require_design
 from ..engines import memory
 from ..engines.base import not_on_engine
@@ -46,7 +48,7 @@ class Estimates:
 
     Attributes
     ----------
-    kind : {"proportion", "mean", "total"}
+    kind : {"proportion", "mean", "total", "ratio"}
     by : tuple of str
         The domain columns (empty for population-level estimates).
     method : str
@@ -61,6 +63,8 @@ class Estimates:
         The tidy table: the ``by`` columns, then :data:`COLUMNS`.
     confidence_interval(confidence_level=..., method=...)
         The same estimates with intervals recomputed for another level or method.
+    vcov()
+        The covariance matrix of all rows (for contrasts, :func:`surveyweights.contrast`).
     """
 
     kind: str
@@ -69,6 +73,7 @@ class Estimates:
     confidence_level: float
     df_choice: str | float
     _table: pd.DataFrame = field(repr=False)
+    _influence: Callable[[], Influence] | None = field(default=None, repr=False, compare=False)
     engine: str = "pandas"
 
     def to_frame(self) -> pd.DataFrame:
@@ -80,6 +85,21 @@ class Estimates:
         out = self._table.copy()
         out.attrs["engine"] = self.engine
         return out
+
+    def vcov(self) -> pd.DataFrame:
+        """The covariance matrix of the estimates of all rows, computed on demand.
+
+        Rows and columns are indexed like :attr:`estimate` (domain, variable,
+        level).  Its diagonal is ``se ** 2``; the off-diagonal terms are the
+        covariances between domains and levels that share strata or PSUs, R's
+        ``vcov(svyby(..., covmat=TRUE))``.
+        """
+        if self._influence is None:
+            raise InputError("these estimates carry no linearization; recompute them with "
+                             "sw.proportion, sw.mean, sw.total or sw.ratio")
+        cov = self._influence().covariance()
+        idx = self.estimate.index
+        return pd.DataFrame(cov, index=idx, columns=idx)
 
     @property
     def estimate(self) -> pd.Series:
@@ -159,12 +179,14 @@ def _interval(kind: str, method: str, est, se, df, level, n, likelihood=None):
             f"(estimate +/- t_df * se)"
         )
     lv = _check_level(level)
-    ok = df > 0
+    undefined = np.isnan(se)  # e.g. lonely_psu="average" with nothing to average over (R: NaN)
+    ok = (df > 0) & ~undefined
     lo = np.full(est.shape, 0.0 if kind == "proportion" else -np.inf)
     hi = np.full(est.shape, 1.0 if kind == "proportion" else np.inf)
-    if (~ok).any():
+    lo[undefined] = hi[undefined] = np.nan
+    if (~(df > 0)).any():
         warnings.warn(
-            f"{int((~ok).sum())} estimate(s) have 0 design degrees of freedom (their domain has "
+            f"{int((~(df > 0)).sum())} estimate(s) have 0 design degrees of freedom (their domain has "
             f"one respondent in each stratum it touches), so no t quantile exists and the "
             f"interval is the whole range; use df='satterthwaite', which counts the "
             f"strata's own degrees of freedom, or a coarser domain",
@@ -263,7 +285,10 @@ def _estimate(
         frames.append(_from_cells(kind, design, cells, n_missing, dom.keys, dom.by, name,
                                   enc.levels, enc.categorical, method, level_, df, unit))
     table = pd.concat(frames, ignore_index=True)
-    return Estimates(kind, dom.by, method, level_, df, table, engine=design.engine.name)
+    def influence():  # the unit-level linearization, on demand (Estimates.vcov)
+        return domain_influence(design, kind, names, by, subset_mask(data, subset), level, na)
+
+    return Estimates(kind, dom.by, method, level_, df, table, influence, engine=design.engine.name)
 
 
 def _estimate_sql(kind, design, names, *, by, subset, level, method, level_, df, na) -> Estimates:

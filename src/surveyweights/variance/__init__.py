@@ -4,8 +4,12 @@
   implements and the :class:`DomainVariance` result estimators read;
 * :mod:`.taylor` -- stratified Taylor linearization of a one-stage design with fpc
   and lonely-PSU rules (R's ``svyrecvar``), the default;
+* :mod:`.multistage` -- the same for several stages (R's ``svyrecvar`` recursion),
+  the default of a design with one ``ids`` column and one fpc per stage;
 * :mod:`.calibrated` -- calibration residuals (Deville-Särndal; R's ``postStrata``)
-  in front of another method, for calibrated, trimmed and nonresponse-adjusted designs.
+  in front of another method, for calibrated, trimmed and nonresponse-adjusted designs;
+* :mod:`.stacked` -- independent samples stacked into one design: the sum of each
+  sample's own variance.
 
 Calibration residuals, replicate weights, multistage recursion and database
 engines are further methods behind the same seam.
@@ -15,7 +19,9 @@ from __future__ import annotations
 
 from .base import DomainVariance, Reestimate, VarianceMethod, uses_cells
 from .calibrated import CalibratedVariance
+from .multistage import MultistageLinearization
+from .stacked import StackedVariance
 from .taylor import TaylorLinearization
 
-__all__ = ["CalibratedVariance", "DomainVariance", "Reestimate", "TaylorLinearization",
-           "VarianceMethod", "uses_cells"]
+__all__ = ["CalibratedVariance", "DomainVariance", "MultistageLinearization", "Reestimate",
+           "StackedVariance", "TaylorLinearization", "VarianceMethod", "uses_cells"]
