@@ -6,7 +6,8 @@ The data flow one way (see ARCHITECTURE.md)::
     responses -- screen -- impute -- weight --> Design --> estimate --> tables / plots
 
 The general library is in ``frame``, ``screening``, ``imputation/``, ``weighting/``,
-``design/``, ``variance/``, ``estimation/`` and ``report/``; the AI-Barometer 2025
+``design/``, ``variance/``, ``estimation/`` and ``report/`` (tables, figures, the
+reliability rules ``sw.quality`` and disclosure control ``sw.disclosure``); the AI-Barometer 2025
 case study (its data, published tables, synthetic replica and main job) is in
 ``barometer/``, and ``datasets`` loads its bundled files.
 
@@ -49,7 +50,7 @@ from .estimation import (
 from .expressions import Expression
 from .frame import PopulationFrame, ResponseAccounting, parse_count, response_accounting
 from .imputation import HotDeckResult, MultipleImputation, combine_rubin, hot_deck, multiply_impute
-from .report import ReportTable, report_table
+from .report import ReportTable, disclosure, quality, report_table
 from .screening import ScreeningResult, screen_responses
 from .weighting import (
     CalibrationResult,
@@ -99,6 +100,7 @@ __all__ = [
     "contrast",
     "datasets",
     "difference",
+    "disclosure",
     "engines",
     "errors",
     "expressions",
@@ -112,6 +114,7 @@ __all__ = [
     "poststratify",
     "proportion",
     "plots",
+    "quality",
     "quantile",
     "rake",
     "ratio",

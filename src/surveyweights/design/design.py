@@ -773,6 +773,11 @@ class Design:
         """Number of sampling stages whose variance is computed (1 for one-stage designs)."""
         return 1 if self._stages is None else len(self._stages)
 
+    def _repr_html_(self) -> str:
+        from .. import _display
+
+        return _display.html_block(repr(self))
+
     def __repr__(self) -> str:
         if self._stages is not None:
             kind = (f"{self.n_stages} stages ({' > '.join(repr(_id_name(c)) for c in self.ids)}), "

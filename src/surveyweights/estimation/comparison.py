@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .. import _display
 from ._domains import NA_POLICIES, apply_na_policy, domains, item, subset_mask
 from .._strata import check_columns, show
 from ..design import Design, require_design
@@ -67,8 +68,42 @@ class Difference:
         """The comparison as a tidy DataFrame (a copy)."""
         return self._table.copy()
 
+    def _title(self) -> str:
+        t = self._table
+        df = t["df"].iloc[0] if len(t) else float("nan")
+        return (f"Difference in {t['variable'].iloc[0]}, {show(self.between[0])} - "
+                f"{show(self.between[1])} by {' x '.join(self.by)}: "
+                f"{_display.number(100 * self.confidence_level)}% CI (df={_display.number(df)})")
+
     def __repr__(self) -> str:
-        return f"Difference({self.between[0]!r} - {self.between[1]!r} by {list(self.by)})\n{self._table!r}"
+        """Estimate, SE, interval and p-value per level within 80 columns."""
+        keys = ["level"] if self._table["level"].nunique(dropna=False) > 1 or \
+            not _trivial_level(self._table["level"].iloc[0]) else []
+        body = _display.table(self._table, keys,
+                              ["estimate", "se", "ci_low", "ci_high", "statistic", "p_value"],
+                              formats={"p_value": _p_value})
+        return f"{self._title()}\n{body}"
+
+    def _repr_html_(self) -> str:
+        cols = ["level", "estimate", "se", "ci_low", "ci_high", "df", "statistic", "p_value",
+                "estimate_a", "estimate_b"]
+        return _display.html_block(self._title(), self._table[cols])
+
+
+def _trivial_level(level: Any) -> bool:
+    """No level worth printing: a numeric item (None), or the 1/True of a 0/1 item."""
+    if level is None or level is True:
+        return True
+    if isinstance(level, (int, np.integer)) and not isinstance(level, bool):
+        return int(level) == 1
+    return not isinstance(level, str) and bool(pd.isna(level))
+
+
+def _p_value(p: float) -> str:
+    """R's format.pval at 4 digits: ``< 2.2e-16`` below the machine epsilon."""
+    if p is None or not np.isfinite(p):
+        return "NA"
+    return "< 2.2e-16" if p < 2.220446e-16 else _display.number(p)
 
 
 def _domain_index(dom, value: Any, by: tuple[str, ...]) -> int:
@@ -375,6 +410,17 @@ class ChisqTest:
     table: pd.DataFrame = field(repr=False)
     dropped_levels: dict = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        """One line, as R prints ``svychisq``: F, its dfs and the p-value."""
+        dropped = f"; levels without respondents left out: {self.dropped_levels}" if self.dropped_levels else ""
+        return (f"Rao-Scott test of independence: F = {_display.number(self.statistic)} on "
+                f"{_display.number(self.ndf)} and {_display.number(self.ddf)} df, p = "
+                f"{_p_value(self.p_value)} (X-squared = {_display.number(self.chisq)}, df = "
+                f"{self.df}, mean design effect {_display.number(self.mean_deff)}){dropped}")
+
+    def _repr_html_(self) -> str:
+        return _display.html_block(repr(self), self.to_frame())
+
     def to_frame(self) -> pd.DataFrame:
         """One row per statistic: ``test, statistic, df1, df2, p_value``."""
         return pd.DataFrame({
@@ -607,6 +653,9 @@ class TTest:
     def __repr__(self) -> str:
         return f"TTest({self.variable!r}, t={self.t:.4g}, df={self.df:g}, p={self.p_value:.4g})"
 
+    def _repr_html_(self) -> str:
+        return _display.html_block(repr(self), self._table)
+
 
 def ttest(
     design: Design,
@@ -774,7 +823,15 @@ class Contrast:
         return self._table.copy()
 
     def __repr__(self) -> str:
-        return f"Contrast({self.confidence_level:.0%})\n{self._table!r}"
+        """Estimate, SE, interval and p-value per contrast within 80 columns."""
+        title = f"Contrast: {_display.number(100 * self.confidence_level)}% CI"
+        body = _display.table(self._table, ["contrast"],
+                              ["estimate", "se", "ci_low", "ci_high", "p_value"],
+                              formats={"p_value": _p_value})
+        return f"{title}\n{body}"
+
+    def _repr_html_(self) -> str:
+        return _display.html_block(repr(self).split("\n")[0], self._table)
 
 
 def contrast(

@@ -23,6 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from . import ci as _ci
+from .. import _display
 from ._domains import (NA_POLICIES, RESULT_COLUMNS, Domains, apply_na_policy, domains,
                        encode_item, item, missing_error, subset_mask)
 from ._influence import Influence, domain_influence
@@ -74,6 +75,9 @@ class Estimates:
     df_choice: str | float
     _table: pd.DataFrame = field(repr=False)
     _influence: Callable[[], Influence] | None = field(default=None, repr=False, compare=False)
+    #: the units behind each domain (design, domain keys, per-variable domain codes),
+    #: for disclosure control of report tables; None when the estimates come from elsewhere
+    _units: Any = field(default=None, repr=False, compare=False)
     engine: str = "pandas"
 
     def to_frame(self) -> pd.DataFrame:
@@ -137,12 +141,55 @@ class Estimates:
         t["confidence_level"] = float(level)
         return t
 
-    def __repr__(self) -> str:
-        return (f"Estimates({self.kind}, method={self.method!r}, {self.confidence_level:.0%}, "
-                f"engine={self.engine!r})\n" + repr(self._table))
+    # ---------------------------------------------------------------- display
+    def _title(self) -> str:
+        variables = [str(v) for v in pd.unique(self._table["variable"])]
+        what = ", ".join(variables[:3]) + (f" and {len(variables) - 3} more" if len(variables) > 3 else "")
+        by = f" by {' x '.join(self.by)}" if self.by else ""
+        df = self.df_choice if isinstance(self.df_choice, str) else _display.number(self.df_choice)
+        ci = f": {_display.number(100 * self.confidence_level)}% CI ({self.method}, df={df})"
+        title = f"{self.kind.capitalize()} of {what}{by}{ci}"
+        if len(title) > _display.WIDTH and len(variables) > 1:
+            title = f"{self.kind.capitalize()} of {len(variables)} variables{by}{ci}"
+        if self.engine != "pandas":  # which engine computed the sums (SQL engines only)
+            title += f" [engine {self.engine}]"
+        return title
 
-    def _repr_html_(self) -> str:  # pragma: no cover - notebook display
-        return self._table._repr_html_()
+    def _keys(self) -> list[str]:
+        t = self._table
+        keys = list(self.by)
+        if t["variable"].nunique(dropna=False) > 1:
+            keys.append("variable")
+        levels = pd.unique(t["level"])
+        if len(levels) > 1 or not (len(levels) == 0 or levels[0] is None or levels[0] is True
+                                   or (not isinstance(levels[0], str) and pd.isna(levels[0]))
+                                   or (isinstance(levels[0], (int, np.integer)) and levels[0] == 1)):
+            keys.append("level")
+        return keys
+
+    def __repr__(self) -> str:
+        """Estimate, SE and interval of each row within 80 columns (as R prints ``svyby``)."""
+        body = _display.table(self._table, self._keys(), ["estimate", "se", "ci_low", "ci_high"])
+        return f"{self._title()}\n{body}"
+
+    def _repr_html_(self) -> str:
+        cols = [*self._keys(), "estimate", "se", "ci_low", "ci_high", "df", "n"]
+        return _display.html_block(self._title(), self._table[cols],
+                                   note="All columns (deff, n_eff, n_missing ...): .to_frame()")
+
+
+@dataclass(frozen=True)
+class DomainUnits:
+    """Which units make up each domain of an :class:`Estimates` (private plumbing).
+
+    ``codes[variable][i]`` is the domain (row of ``keys``) of unit ``i`` of
+    ``design.data`` among the units with an observed value, or -1.  Report tables
+    use it for disclosure control: the units of a cell and their weights.
+    """
+
+    design: Design
+    keys: pd.DataFrame
+    codes: dict
 
 
 def _check_level(confidence_level: float) -> float:
@@ -276,19 +323,23 @@ def _estimate(
     dom, hg, counts = domain_cells(design, by, subset)
     G = dom.n_groups
     frames = []
+    codes = {}
     for name in names:
         enc = encode_item(data, name, kind=kind, level=level, cache=design._cache)
         cells, n_missing = item_cells(design, enc, hg, G, counts)
         if na == "error" and n_missing.any():
             raise missing_error(name, enc.missing & (dom.code >= 0), data.index)
+        codes[name] = np.where(enc.missing, -1, dom.code) if enc.has_missing else dom.code
         unit = _UnitItem(design, kind, name, level, dom, na)
         frames.append(_from_cells(kind, design, cells, n_missing, dom.keys, dom.by, name,
                                   enc.levels, enc.categorical, method, level_, df, unit))
     table = pd.concat(frames, ignore_index=True)
+
     def influence():  # the unit-level linearization, on demand (Estimates.vcov)
         return domain_influence(design, kind, names, by, subset_mask(data, subset), level, na)
 
-    return Estimates(kind, dom.by, method, level_, df, table, influence, engine=design.engine.name)
+    return Estimates(kind, dom.by, method, level_, df, table, influence,
+                     _units=DomainUnits(design, dom.keys, codes), engine=design.engine.name)
 
 
 def _estimate_sql(kind, design, names, *, by, subset, level, method, level_, df, na) -> Estimates:

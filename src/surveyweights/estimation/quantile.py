@@ -22,6 +22,7 @@ from scipy import stats
 
 from ._domains import Item, apply_na_policy, domains, subset_mask
 from ..design import Design, require_design
+from .. import _display
 from ..errors import InputError
 from .estimates import _check_level, _variables, resolve_df, warn_undefined_variance
 from .ratio import _numeric
@@ -67,8 +68,15 @@ class Quantiles:
         return self._table.set_index([*self.by, "variable", "level"])["se"]
 
     def __repr__(self) -> str:
-        return (f"Quantiles(method={self.method!r}, qrule={self.qrule!r}, "
-                f"{self.confidence_level:.0%})\n{self._table!r}")
+        """Estimate, SE and interval of each quantile within 80 columns."""
+        title = (f"Quantiles(method={self.method!r}, qrule={self.qrule!r}, "
+                 f"{self.confidence_level:.0%})")
+        keys = [*self.by] + (["variable"] if self._table["variable"].nunique() > 1 else []) + ["level"]
+        body = _display.table(self._table, keys, ["estimate", "se", "ci_low", "ci_high"])
+        return f"{title}\n{body}"
+
+    def _repr_html_(self) -> str:
+        return _display.html_block(repr(self).split("\n")[0], self._table)
 
 
 # ----------------------------------------------------------------- quantile rules

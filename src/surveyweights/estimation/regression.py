@@ -27,6 +27,7 @@ from scipy import stats
 from ._domains import subset_mask
 from .._strata import show
 from ..design import Design, require_design
+from .. import _display
 from ..errors import ConvergenceError, InputError, MissingValueError
 from .estimates import _check_level
 
@@ -78,8 +79,13 @@ class GLMResult:
         return self._table.copy()
 
     def __repr__(self) -> str:
-        return (f"GLMResult({self.formula!r}, family={self.family!r}, n={self.n}, "
-                f"df={self.df:g})\n{self._table!r}")
+        """The coefficients with SE, interval and p-value within 80 columns."""
+        title = f"GLMResult({self.formula!r}, family={self.family!r}, n={self.n}, df={self.df:g})"
+        body = _display.table(self._table, ["term"], ["estimate", "se", "ci_low", "ci_high", "p_value"])
+        return f"{title}\n{body}"
+
+    def _repr_html_(self) -> str:
+        return _display.html_block(repr(self).split("\n")[0], self._table)
 
 
 # ----------------------------------------------------------------- formula terms
