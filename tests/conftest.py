@@ -115,3 +115,79 @@ def replica_design() -> sw.Design:
     data = prepare(sw.datasets.barometer_2025_replica(complete=True))
     return sw.Design.from_population(data, sw.datasets.barometer_2025_frame(),
                                      strata=["nace", "size"])
+
+
+# ---------------------------------------------------------------------------- engines
+#: The engines every engine-parametrised test runs on.
+ENGINES = ("pandas", "duckdb", "spark")
+
+#: How each shared design is built (data, Design keyword arguments).
+DESIGNS = {
+    "desA": (lambda: business_data(R_SHARED / "dataset_A.csv"), dict(strata=["nace", "size"], fpc="N")),
+    "desB": (lambda: business_data(R_EXTRA / "dataset_B.csv"), dict(strata=["nace", "size"], fpc="N")),
+    "dstrat": (lambda: api_data("apistrat"), dict(weights="pw", strata="stype", fpc="fpc")),
+    "dclus1": (lambda: api_data("apiclus1"), dict(weights="pw", ids="dnum", fpc="fpc")),
+}
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session for the whole run (small, quiet, single-threaded)."""
+    pytest.importorskip("pyspark")
+    import warnings
+
+    from pyspark.sql import SparkSession
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # pyspark on pandas 3
+        session = (
+            SparkSession.builder.master("local[1]").appName("surveyweights-tests")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.shuffle.partitions", "1")
+            .config("spark.default.parallelism", "1")
+            .config("spark.sql.adaptive.enabled", "false")
+            .config("spark.sql.codegen.wholeStage", "false")
+            .config("spark.driver.extraJavaOptions", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1")
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+            .getOrCreate()
+        )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def to_spark(spark, data: pd.DataFrame):
+    """A pandas frame as a Spark DataFrame (categoricals as text: Spark has no factor type)."""
+    import warnings
+
+    plain = data.astype({c: object for c in data.columns
+                         if isinstance(data[c].dtype, pd.CategoricalDtype)})
+    plain = plain.astype({c: object for c in plain.columns if plain[c].dtype == object})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return spark.createDataFrame(plain)
+
+
+@pytest.fixture(scope="session")
+def on_engine(request):
+    """``on_engine(name, engine, **overrides)``: a shared design built on an engine (cached)."""
+    made: dict = {}
+
+    def build(name: str, engine: str, data: pd.DataFrame | None = None, **kw) -> sw.Design:
+        key = (name, engine, tuple(sorted(kw.items())))
+        if data is None and key in made:
+            return made[key]
+        frame = DESIGNS[name][0]() if data is None else data
+        args = {**DESIGNS[name][1], **kw}
+        if engine == "pandas":
+            d = sw.Design(frame, **args)
+        elif engine == "duckdb":
+            d = sw.Design(frame, engine="duckdb", **args)
+        else:
+            d = sw.Design(to_spark(request.getfixturevalue("spark"), frame), **args)
+        if data is None:
+            made[key] = d
+        return d
+
+    return build

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import R_SHARED, num
+from conftest import ENGINES, R_SHARED, num
 
 import surveyweights as sw
 
@@ -42,14 +42,25 @@ GROUPS = sorted({(r.dataset, r.variable, r.domain_var, r.ci_method, r.confidence
                  for r in ROWS.itertuples()})
 
 
-@pytest.mark.parametrize("dataset, variable, domain_var, method, level", GROUPS,
-                         ids=["|".join(g) for g in GROUPS])
-def test_proportion_matches_svyciprop(dataset, variable, domain_var, method, level, request):
+#: Groups also run on Spark (about a second per query on a local session).
+SPARK_GROUPS = {("A", "is_adopter", "nace", "beta", "0.95")}
+CASES = [pytest.param(*g, e, id=f"{e}-{'|'.join(g)}") for e in ENGINES for g in GROUPS
+         if e != "spark" or g in SPARK_GROUPS]
+
+
+@pytest.mark.parametrize("dataset, variable, domain_var, method, level, engine", CASES)
+def test_proportion_matches_svyciprop(dataset, variable, domain_var, method, level, engine, request,
+                                      on_engine):
     fixture, ours, subset, na = VARIABLES[(dataset, variable)]
-    design = request.getfixturevalue(fixture)
+    design = request.getfixturevalue(fixture) if engine == "pandas" else on_engine(fixture, engine)
     by = None if domain_var in ("overall", "subset") else domain_var
-    res = sw.proportion(design, ours, by=by, subset=subset, na=na, method=method,
-                        confidence_level=float(level)).to_frame()
+    call = dict(by=by, subset=subset, na=na, method=method, confidence_level=float(level))
+    if method == "likelihood" and engine != "pandas":
+        # R's likelihood interval replays an IRLS fit on the unit data
+        with pytest.raises(sw.errors.EngineError, match="needs the unit-level data.*collect"):
+            sw.proportion(design, ours, **call)
+        design = design.collect()
+    res = sw.proportion(design, ours, **call).to_frame()
     rows = ROWS[(ROWS.dataset == dataset) & (ROWS.variable == variable) & (ROWS.domain_var == domain_var)
                 & (ROWS.ci_method == method) & (ROWS.confidence_level == level)]
     got = res.set_index(by) if by else res.set_index(pd.Index(["overall"] * len(res)))
@@ -66,5 +77,6 @@ def test_proportion_matches_svyciprop(dataset, variable, domain_var, method, lev
 
 
 def test_every_method_is_covered():
+    assert SPARK_GROUPS <= set(GROUPS)
     assert {g[3] for g in GROUPS} == {"logit", "likelihood", "asin", "beta", "mean", "xlogit"}
     assert len(GROUPS) >= 60

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import num
+from conftest import ENGINES, num
 
 import surveyweights as sw
 
@@ -24,13 +24,19 @@ DIFFS = [
 ]
 
 
-@pytest.mark.parametrize("fixture, rvar, var, by, between, label", DIFFS, ids=[d[-1] for d in DIFFS])
-def test_difference_matches_svycontrast(fixture, rvar, var, by, between, label, request, r_extra):
-    design = request.getfixturevalue(fixture)
+SPARK_DIFFS = {"large-micro"}
+
+
+@pytest.mark.parametrize("fixture, rvar, var, by, between, label, engine", [
+    pytest.param(*d, e, id=f"{e}-{d[-1]}") for e in ENGINES for d in DIFFS
+    if e != "spark" or d[-1] in SPARK_DIFFS])
+def test_difference_matches_svycontrast(fixture, rvar, var, by, between, label, engine, request,
+                                        r_extra, on_engine):
+    design = request.getfixturevalue(fixture) if engine == "pandas" else on_engine(fixture, engine)
     rows = r_extra[(r_extra.estimand == "difference") & (r_extra.variable == rvar) & (r_extra.domain == label)]
     assert set(rows["ci_method"]) == {"wald_normal", "wald_t"}
     for _, r in rows.iterrows():
-        df = np.inf if r["ci_method"] == "wald_normal" else design.degf
+        df = np.inf if r["ci_method"] == "wald_normal" else float(design.degf)
         got = sw.difference(design, var, by=by, between=between, df=df).to_frame().iloc[0]
         np.testing.assert_allclose(got["estimate"], num(r["estimate"]), rtol=RTOL)
         np.testing.assert_allclose(got["se"], num(r["se"]), rtol=RTOL)
@@ -74,23 +80,32 @@ def _check(res: sw.ChisqTest, f, c):
     np.testing.assert_allclose(res.p_value_chisq, c["p_value"], rtol=1e-8, atol=1e-300)
 
 
-@pytest.mark.parametrize("fixture, label, row, col, subset, na", CHISQ, ids=[c[1] for c in CHISQ])
-def test_chisq_matches_svychisq(fixture, label, row, col, subset, na, request, r_extra):
-    design = request.getfixturevalue(fixture)
+SPARK_CHISQ = {"adoption x size"}
+
+
+@pytest.mark.parametrize("fixture, label, row, col, subset, na, engine", [
+    pytest.param(*c, e, id=f"{e}-{c[1]}") for e in ENGINES for c in CHISQ
+    if e != "spark" or c[1] in SPARK_CHISQ])
+def test_chisq_matches_svychisq(fixture, label, row, col, subset, na, engine, request, r_extra,
+                                on_engine):
+    design = request.getfixturevalue(fixture) if engine == "pandas" else on_engine(fixture, engine)
     if col == "tech_text_cat":
-        design = sw.Design(design.data.assign(tech_text_cat=design.data["tech_text"].astype("category")),
-                           strata=["nace", "size"], fpc="N")
+        data = request.getfixturevalue(fixture).data
+        design = on_engine(fixture, engine, data=data.assign(
+            tech_text_cat=data["tech_text"].astype("category")))
     dataset = "A" if fixture == "desA" else "apistrat"
     f, c = _chisq_rows(r_extra, dataset, label, "overall")
     _check(sw.chisq_test(design, row, col, na=na), f, c)
 
 
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
 @pytest.mark.parametrize("label, row, col, subset", [
     ("initiative x size", "initiative", "size", "adoption == 'adopter'"),
 ])
-def test_chisq_on_a_subset(label, row, col, subset, desA, r_extra):
+def test_chisq_on_a_subset(label, row, col, subset, engine, desA, r_extra, on_engine):
+    design = desA if engine == "pandas" else on_engine("desA", engine)
     f, c = _chisq_rows(r_extra, "A", label, "subset")
-    _check(sw.chisq_test(desA, row, col, subset=subset), f, c)
+    _check(sw.chisq_test(design, row, col, subset=subset), f, c)
 
 
 def test_chisq_unused_level_is_dropped_and_reported(desA, r_extra):

@@ -21,7 +21,7 @@ Quick start
 
 from __future__ import annotations
 
-from . import datasets, errors, expressions
+from . import datasets, engines, errors, expressions
 from .barometer.replica import ReplicaResult, make_barometer_replica
 from .design import Design, stack
 from .errors import SurveyWeightsError, SurveyWeightsWarning
@@ -101,6 +101,7 @@ __all__ = [
     "datasets",
     "difference",
     "disclosure",
+    "engines",
     "errors",
     "expressions",
     "glm",

@@ -139,11 +139,53 @@ def check_no_missing(data: pd.DataFrame, columns: tuple[str, ...], *, table: str
             )
 
 
+def _small_int_codes(s: pd.Series):
+    """pd.factorize's result for an integer or categorical column of few distinct values,
+    in O(n) array passes instead of a hash table (strata are usually such columns)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        v = s.cat.codes.to_numpy()
+        values = np.asarray(s.cat.categories, dtype=object)
+        if len(v) and v.min() < 0:
+            return None
+    elif isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu" and len(s):
+        v = s.to_numpy()
+        lo, hi = int(v.min()), int(v.max())
+        if lo < 0 or hi > 100_000:
+            return None
+        values = None
+    else:
+        return None
+    m = int(v.max()) + 1
+    vi = v.astype(np.intp)
+    present = np.flatnonzero(np.bincount(vi, minlength=m))
+    # the order of first appearance, from the shortest prefix that holds every value
+    first = np.full(m, len(v), dtype=np.int64)
+    stop = min(len(v), 4096)
+    while True:
+        head = vi[:stop]
+        first[head[::-1]] = np.arange(stop - 1, -1, -1)
+        if (first[present] < len(v)).all() or stop == len(v):
+            break
+        stop = min(len(v), stop * 8)
+    order = present[np.argsort(first[present], kind="stable")]
+    rank = np.full(m, -1, dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    keys = order if values is None else values[order]
+    return np.take(rank, vi), pd.DataFrame({s.name: np.asarray(keys, dtype=object)})
+
+
 def factorize_keys(data: pd.DataFrame, columns: tuple[str, ...]) -> tuple[np.ndarray, pd.DataFrame]:
     """Integer codes 0..K-1 for the stratum of each row, and the K distinct keys.
 
     The keys table has one row per distinct stratum, in order of first appearance.
     """
+    if len(columns) == 1:  # one column: its own factorisation
+        small = _small_int_codes(data[columns[0]])
+        if small is not None:
+            return small
+        codes, uniq = pd.factorize(data[columns[0]], sort=False)
+        return codes.astype(np.intp, copy=False), pd.DataFrame(
+            {columns[0]: np.asarray(uniq, dtype=object)})
     per_col = [pd.factorize(data[c], sort=False) for c in columns]
     combined = np.zeros(len(data), dtype=np.int64)
     for codes_c, uniq_c in per_col:

@@ -28,6 +28,7 @@ __all__ = [
     "ImputationError",
     "CalibrationError",
     "ConvergenceError",
+    "EngineError",
     "SurveyWeightsWarning",
     "NoDegreesOfFreedomWarning",
     "user_stacklevel",
@@ -72,6 +73,11 @@ class ExpressionError(InputError):
 
 class ImputationError(InputError):
     """Hot-deck imputation cannot proceed (no donor in a class, no observed value...)."""
+
+
+class EngineError(DesignError):
+    """A computation is not available on the design's engine, or the engine cannot be
+    used (missing optional dependency, unreadable source); the message names the fix."""
 
 
 class CalibrationError(InputError):

@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 
 from .._strata import as_columns, check_columns, check_frame, factorize_keys, show
+from ..engines.base import MemoryEngine
+from ..engines.resolve import resolve as resolve_engine
 from ..errors import DesignError, InputError, LonelyPSUError
 from ..frame import PopulationFrame
 from ..variance import MultistageLinearization, TaylorLinearization, VarianceMethod
@@ -64,6 +66,13 @@ def _column_or_series(data: pd.DataFrame, spec: Any, *, what: str) -> pd.Series:
     raise InputError(
         f"{what} must be a column name or a Series aligned with the data, got {type(spec).__name__}"
     )
+
+
+def _key_sort(v: Any) -> tuple:
+    """Sort key of a stratum value fetched from a SQL engine (numbers before text)."""
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+        return (0, float(v), "")
+    return (1, 0.0, str(v))
 
 
 def _id_name(spec: Any) -> str:
@@ -218,6 +227,7 @@ class Design:
     lonely_psu: str = "fail"
     weighting: PostStratification | None = field(default=None, repr=False)
     variance: VarianceMethod | None = field(default=None, repr=False)
+    engine: Any = None
     calibration: Any = field(default=None, repr=False)
     history: tuple = field(default=(), repr=False)
     # the arrays the variance engine reads (derived, never passed in)
@@ -227,9 +237,33 @@ class Design:
     _n_h: np.ndarray = field(init=False, repr=False, compare=False)
     _f_h: np.ndarray = field(init=False, repr=False, compare=False)
     _stratum_labels: np.ndarray = field(init=False, repr=False, compare=False)
+    # per-design cache of codes the estimators reuse (factorised by/item columns, w^2)
+    _cache: dict = field(init=False, repr=False, compare=False)
+    # SQL engines: the strata table and the weight expression (None in memory)
+    _sql: dict | None = field(init=False, repr=False, compare=False)
     _stages: tuple[Stage, ...] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_cache", {})
+        object.__setattr__(self, "_sql", None)
+        engine = resolve_engine(self.data, self.engine)
+        object.__setattr__(self, "engine", engine)
+        if not isinstance(engine, MemoryEngine):
+            object.__setattr__(self, "_stages", None)
+            if self.variance is None:
+                object.__setattr__(self, "variance", TaylorLinearization())
+            elif not isinstance(self.variance, VarianceMethod):
+                raise InputError(
+                    f"variance={type(self.variance).__name__} is not a variance method; leave it "
+                    f"out for Taylor linearization (see surveyweights.variance)"
+                )
+            if self.lonely_psu not in LONELY_PSU_OPTIONS:
+                raise DesignError(
+                    f"lonely_psu={self.lonely_psu!r} is not a valid option; choose one of "
+                    f"{list(LONELY_PSU_OPTIONS)}"
+                )
+            self._init_sql(engine)
+            return
         data = check_frame(self.data, what="data")
         if not data.index.is_unique:
             raise InputError("the data's index is not unique; call data.reset_index(drop=True) first")
@@ -270,7 +304,11 @@ class Design:
                 check_columns(data, cols, what="strata", table="the data")
                 frame = data[list(cols)]
             for c in cols:
-                miss = frame[c].isna().to_numpy()
+                s = frame[c]
+                if isinstance(s.dtype, np.dtype) and s.dtype.kind in "biu":
+                    continue  # integers and booleans cannot be missing
+                miss = (s.cat.codes.to_numpy() < 0 if isinstance(s.dtype, pd.CategoricalDtype)
+                        else s.isna().to_numpy())
                 if miss.any():
                     raise DesignError(
                         f"stratum {'column ' + repr(c) if c != 'stratum' else 'Series'} is missing "
@@ -280,7 +318,10 @@ class Design:
             h, keys = factorize_keys(frame, cols)
             labels = np.array([" | ".join(str(v) for v in row) for row in keys.itertuples(index=False)],
                               dtype=object)
-            strata_series = pd.Series(labels[h], index=data.index, name="stratum")
+            # a categorical of the labels: codes h and H strings, not n strings
+            strata_series = pd.Series(pd.Categorical.from_codes(h, categories=pd.Index(labels, dtype=object),
+                                                                validate=False),
+                                      index=data.index, name="stratum", copy=False)
         H = len(labels)
 
         # PSUs ----------------------------------------------------------------
@@ -317,14 +358,22 @@ class Design:
         else:
             fv = pd.to_numeric(_column_or_series(data, fpc1, what="fpc"), errors="coerce")
             fv = fv.to_numpy(dtype=float)
-            bad = ~np.isfinite(fv) | (fv <= 0)
-            if bad.any():
+            # (NaN makes min() NaN, so the comparison is False: the detailed check runs)
+            ok = bool(fv.min() > 0 and np.isfinite(fv.max()))
+            bad = None if ok else ~np.isfinite(fv) | (fv <= 0)
+            if bad is not None and bad.any():
                 raise DesignError(
                     f"fpc is missing, non-numeric or not positive in {int(bad.sum())} row(s) "
                     f"(index {_rows(data.index, bad)}); give the stratum population size (or "
                     f"sampling fraction) for every unit"
                 )
-            lo, hi = value_range(h, fv, H)
+            # constant within each stratum: every value equals one value of its stratum
+            first = np.empty(H)
+            first[h] = fv   # one value of each stratum (the last write wins)
+            differs = fv != np.take(first, h)
+            lo = hi = first
+            if differs.any():
+                lo, hi = value_range(h, fv, H)
             varying = np.flatnonzero(lo != hi)
             if len(varying):
                 k = varying[0]
@@ -332,7 +381,7 @@ class Design:
                     f"fpc varies within stratum {labels[k]!r} (from {show(lo[k])} to "
                     f"{show(hi[k])}); the population size must be the same for every unit of a stratum"
                 )
-            if np.all(fv <= 1):
+            if np.all(lo <= 1):
                 f_h = lo.copy()  # sampling fractions
                 N_h = n_h / f_h
             else:
@@ -346,7 +395,7 @@ class Design:
                         f"population size N_h (or, if all values are <= 1, the sampling fraction)"
                     )
                 f_h = n_h / N_h
-            fpc_series = pd.Series(N_h[h], index=data.index, name="fpc")
+            fpc_series = pd.Series(np.take(N_h, h), index=data.index, name="fpc", copy=False)
 
         # lonely PSUs ---------------------------------------------------------
         # a single PSU in a stratum taken completely (f_h = 1) has no sampling variance
@@ -376,10 +425,10 @@ class Design:
                 for st in stages:
                     w = w / st.fraction[st.stratum]
             elif fpc_series is not None:
-                w = (N_h / n_h)[h].astype(float)
+                w = np.take((N_h / n_h).astype(float), h)
             else:
                 w = np.ones(n)
-            weights_series = pd.Series(w, index=data.index, name="weight")
+            weights_series = pd.Series(w, index=data.index, name="weight", copy=False)
         else:
             ws = _column_or_series(data, self.weights, what="weights")
             if pd.api.types.is_bool_dtype(ws.dtype):
@@ -388,7 +437,9 @@ class Design:
                     "sampling weight (a positive number)"
                 )
             w = pd.to_numeric(ws, errors="coerce").to_numpy(dtype=float)
-            for rule, bad in (
+            # one pass of reductions when every weight is fine (NaN fails both comparisons)
+            fine = bool(w.min() >= WEIGHT_RANGE[0] and w.max() <= WEIGHT_RANGE[1])
+            for rule, bad in () if fine else (
                 ("missing or not numeric", np.isnan(w)),
                 ("infinite", np.isinf(w)),
                 ("negative", w < 0),
@@ -409,7 +460,7 @@ class Design:
                         f"weights are {rule} in {int(bad.sum())} row(s) (index "
                         f"{_rows(data.index, bad)}); {fix}"
                     )
-            weights_series = pd.Series(w, index=data.index,
+            weights_series = pd.Series(w, index=data.index, copy=False,
                                        name=self.weights if isinstance(self.weights, str) else (ws.name or "weight"))
 
         object.__setattr__(self, "weights", weights_series)
@@ -422,6 +473,141 @@ class Design:
         object.__setattr__(self, "_f_h", np.asarray(f_h, dtype=float))
         object.__setattr__(self, "_stratum_labels", labels)
         object.__setattr__(self, "_stages", stages)
+
+    def _init_sql(self, src) -> None:
+        """Validate and describe a design on a SQL engine with per-stratum queries."""
+        from ..engines.sql import psu_query, strata_query, weight_expr
+
+        for what, spec in (("weights", self.weights), ("fpc", self.fpc), ("ids", self.ids)):
+            if spec is not None and not isinstance(spec, str):
+                raise InputError(
+                    f"{what} must be a column name on the {src.name} engine, got "
+                    f"{type(spec).__name__}; add the values as a column of the source"
+                )
+        cols = () if self.strata is None else as_columns(self.strata, what="strata")
+        needed = [("strata", c) for c in cols] + [
+            (what, spec) for what, spec in (("weights", self.weights), ("fpc", self.fpc),
+                                            ("ids", self.ids)) if spec is not None]
+        for what, c in needed:
+            src.check_columns([c], what=what)
+        res = src.run(strata_query(src, strata=cols, weights=self.weights, fpc=self.fpc, ids=self.ids))
+        keys = list(zip(*(res[f"__s{i}"] for i in range(len(cols))))) if cols else [()]
+        if not len(res["n"]):
+            raise DesignError("the data has no rows; a design needs at least one sampled unit")
+        for i, c in enumerate(cols):
+            nulls = sum(n for k, n in zip(keys, res["n"]) if k[i] is None)
+            if nulls:
+                raise DesignError(
+                    f"stratum column {c!r} is missing in {nulls} row(s); every unit needs a "
+                    f"stratum: fill them or filter them out of the source"
+                )
+        order = sorted(range(len(keys)), key=lambda i: tuple(_key_sort(v) for v in keys[i]))
+        pick = lambda name: np.array([res[name][i] for i in order])  # noqa: E731
+        keys = [keys[i] for i in order]
+        labels = np.array([" | ".join(str(v) for v in k) for k in keys] if cols else ["(all)"],
+                          dtype=object)
+        n_units = pick("n").astype(np.int64)
+        if self.weights is not None:
+            for rule, col in (("missing or not numeric", "w_missing"), ("infinite", "w_inf"),
+                              ("negative", "w_negative"), ("zero", "w_zero"),
+                              (f"outside [{WEIGHT_RANGE[0]:g}, {WEIGHT_RANGE[1]:g}]", "w_range")):
+                bad = int(pick(col).sum())
+                if bad:
+                    fix = ("a zero weight marks a unit outside the population: remove it "
+                           "explicitly, or keep it and analyse a subpopulation with subset="
+                           if rule == "zero" else "every sampled unit needs a positive finite weight")
+                    raise DesignError(f"weights are {rule} in {bad} row(s) of column "
+                                      f"{self.weights!r}; {fix}")
+        if self.ids is not None:
+            miss = int(pick("p_missing").sum())
+            if miss:
+                raise DesignError(f"PSU column {self.ids!r} is missing in {miss} row(s); every "
+                                  f"unit needs a PSU")
+            if cols:
+                bad = src.run(psu_query(src, strata=cols, ids=self.ids))["p"]
+                if len(bad):
+                    raise DesignError(
+                        f"PSU {show(bad[0])} of column {self.ids!r} appears in more than one "
+                        f"stratum; PSU codes must be unique across strata: combine stratum and "
+                        f"PSU into one code"
+                    )
+            n_h = pick("n_psu").astype(np.int64)
+        else:
+            n_h = n_units
+        H = len(keys)
+        fractions = False
+        if self.fpc is None:
+            f_h = np.zeros(H)
+        else:
+            bad = int(pick("f_bad").sum())
+            if bad:
+                raise DesignError(
+                    f"fpc is missing, non-numeric or not positive in {bad} row(s) of column "
+                    f"{self.fpc!r}; give the stratum population size (or sampling fraction) "
+                    f"for every unit"
+                )
+            lo, hi = pick("f_min").astype(float), pick("f_max").astype(float)
+            varying = np.flatnonzero(lo != hi)
+            if len(varying):
+                k = varying[0]
+                raise DesignError(
+                    f"fpc varies within stratum {labels[k]!r} (from {show(lo[k])} to "
+                    f"{show(hi[k])}); the population size must be the same for every unit of a stratum"
+                )
+            if np.all(lo <= 1):
+                fractions = True
+                f_h = lo.copy()
+            else:
+                small = np.flatnonzero(lo < n_h)
+                if len(small):
+                    k = small[0]
+                    raise DesignError(
+                        f"fpc of stratum {labels[k]!r} is {show(lo[k])}, smaller than its "
+                        f"{n_h[k]} sampled {'PSUs' if self.ids else 'units'}; fpc must be the "
+                        f"population size N_h (or, if all values are <= 1, the sampling fraction)"
+                    )
+                f_h = n_h / lo
+        if self.weights is None and self.fpc is not None:
+            scale = 1.0 / f_h  # N_h / n_h (or 1 / f_h): constant within each stratum
+            sw_h = n_units * scale
+        else:
+            scale = np.ones(H)
+            sw_h = pick("sw").astype(float)
+        lonely = np.flatnonzero((n_h == 1) & (f_h < 1 - 1e-7))
+        if len(lonely) and self.lonely_psu == "fail":
+            names = ", ".join(repr(labels[k]) for k in lonely[:10])
+            raise LonelyPSUError(
+                f"{len(lonely)} stratum/strata have a single sampled {'PSU' if self.ids else 'unit'} "
+                f"({names}), so their variance cannot be estimated; choose "
+                f"lonely_psu='remove', 'certainty', 'adjust' or 'average' (as R's "
+                f"options(survey.lonely.psu=)), or collapse the stratum with a neighbour"
+            )
+        lookup = (pd.Index([k[0] for k in keys], dtype=object) if len(cols) == 1 else
+                  pd.MultiIndex.from_tuples(keys) if cols else None)
+        object.__setattr__(self, "_sql", {
+            "strata": cols, "keys": keys, "lookup": lookup,
+            "weight": weight_expr(src, weights=self.weights), "n": int(n_units.sum()),
+            "sw_h": sw_h, "scale": None if self.weights is not None else scale,
+        })
+        object.__setattr__(self, "_w", None)
+        object.__setattr__(self, "_h", None)
+        object.__setattr__(self, "_psu", None)
+        object.__setattr__(self, "_n_h", n_h)
+        object.__setattr__(self, "_f_h", np.asarray(f_h, dtype=float))
+        object.__setattr__(self, "_stratum_labels", labels)
+
+    def collect(self) -> Design:
+        """The same design in memory: the source's rows loaded into a pandas DataFrame.
+
+        For computations that need unit-level data (a variance method without a
+        cell-level entry point, the likelihood interval).  On an in-memory design it
+        returns the design itself.
+        """
+        if self._sql is None:
+            return self
+        data = self.engine.collect()
+        return Design(data, weights=self.weights, strata=self.strata, fpc=self.fpc, ids=self.ids,
+                      lonely_psu=self.lonely_psu, variance=self.variance)
 
     # ----------------------------------------------------------------- builders
     @classmethod
@@ -534,9 +720,18 @@ class Design:
 
     # ----------------------------------------------------------------- accessors
     @property
+    def _w2(self) -> np.ndarray:
+        """The squared weights (computed once per design)."""
+        w2 = self._cache.get("w2")
+        if w2 is None:
+            w2 = self._w * self._w
+            self._cache["w2"] = w2
+        return w2
+
+    @property
     def n(self) -> int:
         """Number of sampled units (rows)."""
-        return len(self.data)
+        return len(self.data) if self._sql is None else self._sql["n"]
 
     @property
     def n_strata(self) -> int:
@@ -557,11 +752,14 @@ class Design:
     @property
     def population_size(self) -> float:
         """The sum of the weights (the estimated population size N)."""
+        if self._sql is not None:
+            return float(self._sql["sw_h"].sum())
         return float(self._w.sum())
 
     def strata_table(self) -> pd.DataFrame:
         """One row per stratum: label, sampled PSUs n_h, sampling fraction f_h, N_h, weight sum."""
-        wsum = np.bincount(self._h, weights=self._w, minlength=self.n_strata)
+        wsum = (self._sql["sw_h"] if self._sql is not None
+                else np.bincount(self._h, weights=self._w, minlength=self.n_strata))
         with np.errstate(divide="ignore"):
             N_h = np.where(self._f_h > 0, self._n_h / np.where(self._f_h > 0, self._f_h, 1), np.nan)
         return pd.DataFrame({"stratum": self._stratum_labels, "n": self._n_h,
@@ -588,4 +786,5 @@ class Design:
             kind = f"{self.n} units"
         fpc = "with fpc" if self.fpc is not None else "without fpc"
         return (f"Design({kind} in {self.n_strata} strata, {fpc}, population size "
-                f"{self.population_size:,.1f}, degf {self.degf}, variance {self.variance.name!r})")
+                f"{self.population_size:,.1f}, degf {self.degf}, variance {self.variance.name!r}, "
+                f"engine {self.engine.name!r})")

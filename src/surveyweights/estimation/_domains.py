@@ -112,8 +112,8 @@ class Domains:
         return len(self.keys)
 
 
-def domains(data: pd.DataFrame, by: str | Sequence[str] | None, mask: np.ndarray, *,
-            reserved: Sequence[str] = RESULT_COLUMNS) -> Domains:
+def domains(data: pd.DataFrame, by: str | Sequence[str] | None, mask: np.ndarray,
+            cache: dict | None = None, *, reserved: Sequence[str] = RESULT_COLUMNS) -> Domains:
     """Cross-classify the ``by`` columns among units inside ``mask``.
 
     Domains are the observed combinations inside the subset (as R's ``svyby``),
@@ -146,7 +146,7 @@ def domains(data: pd.DataFrame, by: str | Sequence[str] | None, mask: np.ndarray
     all_in = bool(mask.all())
     per_col = []
     for c in cols:
-        codes_full, categories, natural = _codes(data[c])
+        codes_full, categories, natural = _codes(data[c], cache)
         inside = codes_full if all_in else codes_full[mask]
         present = np.bincount(inside, minlength=len(categories)) > 0
         # warn about declared categories nobody in the sample has (a category the
@@ -192,14 +192,25 @@ def domains(data: pd.DataFrame, by: str | Sequence[str] | None, mask: np.ndarray
     return Domains(code, pd.DataFrame({c: keys[c] for c in cols}), cols)
 
 
-def _codes(s: pd.Series) -> tuple[np.ndarray, list[Any], bool]:
+def _codes(s: pd.Series, cache: dict | None = None) -> tuple[np.ndarray, list[Any], bool]:
     """Integer codes 0..K-1 of a column's values in output order (-1 for missing).
 
     Returns the codes, the K values, and whether the values are a categorical's
-    declared categories (which may include some without respondents).
+    declared categories (which may include some without respondents).  With a
+    ``cache`` (the design's), a column is factorised once per design.
     """
     if isinstance(s.dtype, pd.CategoricalDtype):
-        return s.cat.codes.to_numpy().astype(np.intp), list(s.cat.categories), True
+        return s.cat.codes.to_numpy(), list(s.cat.categories), True
+    key = ("by_codes", s.name)
+    if cache is not None and key in cache:
+        return cache[key]
+    out = _sorted_codes(s)
+    if cache is not None and isinstance(s.name, str):
+        cache[key] = out
+    return out
+
+
+def _sorted_codes(s: pd.Series) -> tuple[np.ndarray, list[Any], bool]:
     codes, uniques = pd.factorize(s, sort=False)
     values = list(uniques)
     order = sorted(range(len(values)), key=lambda i: _sort_key(values[i]))
@@ -354,3 +365,151 @@ def apply_na_policy(it: Item, dom: Domains, na: str, index: pd.Index) -> tuple[n
     code = dom.code.copy()
     code[miss] = -1
     return code, n_missing
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """One analysed variable as integer level codes (indicators) or a float column.
+
+    The form the engines take: an indicator item is ``k`` (n,), the level code
+    0..K-1 of each unit (-1: missing), and ``sel``, the codes of the L levels
+    estimated; a numeric item is ``y`` (n,) with NaN for missing.  Same levels and
+    rules as :func:`item`.
+    """
+
+    name: str
+    levels: list[Any]
+    categorical: bool
+    missing: np.ndarray
+    k: np.ndarray | None = None
+    K: int = 0
+    sel: np.ndarray | None = None
+    y: np.ndarray | None = None
+
+    @property
+    def has_missing(self) -> bool:
+        return bool(self.missing.any())
+
+
+def _factor(s: pd.Series, cache: dict | None) -> tuple[np.ndarray, list[Any]]:
+    """pd.factorize of a column (codes, uniques), cached per design and column."""
+    key = ("factorize", s.name)
+    if cache is not None and key in cache:
+        return cache[key]
+    codes, uniques = pd.factorize(s, sort=False)
+    out = (codes, list(uniques))
+    if cache is not None and isinstance(s.name, str):
+        cache[key] = out
+    return out
+
+
+def _level_codes(name: str, s: pd.Series, levels: list[Any], missing: np.ndarray,
+                 cache: dict | None) -> Encoded:
+    """Level codes of ``s`` over its values, with ``sel`` pointing at ``levels``."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = list(s.cat.categories)
+        sel = np.array([cats.index(lev) for lev in levels], dtype=np.intp)
+        return Encoded(name, list(levels), True, missing, k=s.cat.codes.to_numpy(), K=len(cats), sel=sel)
+    if pd.api.types.is_bool_dtype(s.dtype) and isinstance(s.dtype, np.dtype):
+        k = s.to_numpy().view(np.int8)
+        vals = [False, True]
+    elif isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu" and set(levels) <= {0, 1} \
+            and _is_binary_numeric(s):
+        k = s.to_numpy().astype(np.int8, copy=False)
+        vals = [0, 1]
+    else:
+        codes, vals = _factor(s, cache)
+        k = codes
+    index = {}
+    for i, v in enumerate(vals):
+        index.setdefault(v, i)
+    extra = [lev for lev in levels if lev not in index]
+    K = len(vals) + len(extra)
+    for j, lev in enumerate(extra):  # a requested level absent from the data: share 0
+        index[lev] = len(vals) + j
+    sel = np.array([index[lev] for lev in levels], dtype=np.intp)
+    return Encoded(name, list(levels), True, missing, k=k, K=K, sel=sel)
+
+
+def encode_item(data: pd.DataFrame, name: str, *, kind: str, level: Any = None,
+                cache: dict | None = None) -> Encoded:
+    """Encode a variable for ``kind`` as codes (see :class:`Encoded`); rules as :func:`item`.
+
+    With a ``cache`` (the design's) an item is encoded once per kind and level.
+    """
+    if not isinstance(name, str):
+        raise InputError(f"variable names must be strings, got {name!r}")
+    key = None
+    if cache is not None:
+        try:
+            key = ("item", name, kind, level)
+            hash(key)
+        except TypeError:
+            key = None
+    if key is not None and key in cache:
+        return cache[key]
+    out = _encode_item(data, name, kind=kind, level=level, cache=cache)
+    if key is not None:
+        cache[key] = out
+    return out
+
+
+def _encode_item(data: pd.DataFrame, name: str, *, kind: str, level: Any, cache: dict | None) -> Encoded:
+    check_columns(data, [name], what="variable", table="the design's data")
+    s = data[name]
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "biu":
+        missing = np.zeros(len(s), dtype=bool)
+    elif isinstance(s.dtype, pd.CategoricalDtype):
+        missing = s.cat.codes.to_numpy() < 0
+    else:
+        missing = s.isna().to_numpy()
+    is_bool = pd.api.types.is_bool_dtype(s.dtype) or (
+        s.dtype == object and set(pd.unique(s.dropna())) <= {True, False} and s.notna().any()
+    )
+    is_cat = isinstance(s.dtype, pd.CategoricalDtype)
+    is_num = pd.api.types.is_numeric_dtype(s.dtype) and not is_bool and not is_cat
+    if level is not None:
+        known = list(s.cat.categories) if is_cat else list(pd.unique(s.dropna()))
+        if level not in known:
+            raise InputError(
+                f"level {level!r} does not occur in variable {name!r} (levels: "
+                f"{', '.join(show(v) for v in sorted(known, key=_sort_key)[:20])}); use one of them, "
+                f"or make the variable categorical with that category to estimate a share of 0"
+            )
+        return _level_codes(name, s, [level], missing, cache)
+    if kind == "proportion":
+        if is_bool:
+            return _level_codes(name, s, [True], missing, cache)
+        if is_num:
+            if not _is_binary_numeric(s):
+                bad = [v for v in pd.unique(s.dropna()) if v not in (0, 1)][:5]
+                raise InputError(
+                    f"variable {name!r} has values other than 0 and 1 (e.g. "
+                    f"{', '.join(show(v) for v in bad)}); proportion() needs a 0/1, boolean or "
+                    f"categorical item: use mean() for a numeric variable or level= to pick a value"
+                )
+            return _level_codes(name, s, [1], missing, cache)
+        return _level_codes(name, s, _levels(s), missing, cache)
+    if is_num:
+        y = s.to_numpy(dtype=float, na_value=np.nan)
+        inf = np.isinf(y)
+        if inf.any():
+            raise InputError(
+                f"variable {name!r} has {int(inf.sum())} infinite value(s) (index "
+                f"{_rows(s.index, inf)}), which have no mean or total; correct them, or set "
+                f"them to NaN and use na='available' if they are unknown"
+            )
+        return Encoded(name, [None], False, missing, y=y)
+    if is_bool:
+        return _level_codes(name, s, [False, True], missing, cache)
+    return _level_codes(name, s, _levels(s), missing, cache)
+
+
+def missing_error(name: str, miss: np.ndarray, index: pd.Index) -> MissingValueError:
+    """The error of ``na="error"`` for an item missing in the rows ``miss``."""
+    return MissingValueError(
+        f"variable {name!r} is missing for {int(miss.sum())} respondent(s) in the "
+        f"analysed subset (index {_rows(index, miss)}); choose na='available' for an "
+        f"available-case analysis (R's na.rm=TRUE), impute them (sw.hot_deck), or "
+        f"exclude them explicitly with subset="
+    )

@@ -18,9 +18,11 @@ import pandas as pd
 from scipy import stats
 
 from .. import _display
-from ._domains import apply_na_policy, domains, item, subset_mask
+from ._domains import NA_POLICIES, apply_na_policy, domains, item, subset_mask
 from .._strata import check_columns, show
 from ..design import Design, require_design
+from ..engines import memory
+from ..engines.base import not_on_engine
 from ..errors import (
     DesignError,
     DomainError,
@@ -29,10 +31,15 @@ from ..errors import (
     NoDegreesOfFreedomWarning,
     user_stacklevel,
 )
+from ..variance import uses_cells
+from ._domains import encode_item, missing_error
+from ._sql import _sql_chisq_cells, _sql_item_cells
 from .estimates import (
     Estimates,
+    _KeysOf,
     _check_level,
     _interval,
+    cell_codes,
     no_observed_value,
     resolve_df,
     warn_undefined_variance,
@@ -195,6 +202,9 @@ def difference(
     if not isinstance(between, tuple) or len(between) != 2:
         raise InputError(f"between={between!r} must be a pair (a, b) of domains, e.g. ('large', 'micro')")
     lv = _check_level(confidence_level)
+    if design.engine.name != "pandas":
+        return _difference_sql(design, variable, by=by, between=between, level=level,
+                               subset=subset, lv=lv, df=df, na=na, kind=kind)
     data = design.data
     mask = subset_mask(data, subset)
     dom = domains(data, by, mask)
@@ -268,6 +278,104 @@ def difference(
         "confidence_level": lv,
     })
     return Difference(dom.by, between, lv, table)
+
+
+def _difference_sql(design, variable, *, by, between, level, subset, lv, df, na, kind):
+    """difference() on a SQL engine: per-cell sums of the item by domain, then the contrast's
+    variance from the cell table (:func:`surveyweights.variance.taylor.cell_contrast_variance`)."""
+    if na not in NA_POLICIES:
+        raise InputError(f"na={na!r} is not a valid policy; choose one of {list(NA_POLICIES)}")
+    if kind not in (None, "proportion", "mean", "total"):
+        raise InputError(f"kind={kind!r} is not valid; choose None (proportions or means), "
+                         f"'proportion', 'mean' or 'total'")
+    vm = design.variance
+    if not uses_cells(vm):
+        raise not_on_engine(design, f"the variance method {vm.name!r}")
+    dom_keys, dom_by, cells, n_missing, levels, categorical = _sql_item_cells(
+        design, variable, by=by, subset=subset, level=level, na=na,
+        kind="total" if kind == "total" else "mean" if kind == "mean" else "proportion",
+        numeric_means=kind is None)
+    ia, ib = (_domain_index(_Keys(dom_keys, dom_by), v, dom_by) for v in between)
+    if ia == ib:
+        raise InputError(f"between={between!r} names the same domain twice")
+    n_g, W, T = cells.totals()
+    for g in (ia, ib):  # the same error as proportion()/mean() for the same domain
+        if n_g[g] == 0:
+            raise no_observed_value(_KeysOf(dom_keys, dom_by), g, variable)
+    if kind == "total":
+        est_all, centre, divisor = T, np.zeros_like(T), np.ones(len(W))
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            est_all = T / W[:, None]
+        centre, divisor = np.nan_to_num(est_all), W
+    coef = np.zeros(len(W))
+    coef[ia], coef[ib] = 1.0, -1.0
+    lin = vm.cell_contrast_variance(design, cells, centre, divisor, coef)
+    warn_undefined_variance(lin.variance, design)
+    se = np.sqrt(np.maximum(lin.variance[0], 0.0))
+    ddf = np.full((1, len(levels)), vm.cell_domain_df(design, cells, members=coef != 0)[0])
+    dfs = resolve_df(df, design_df=ddf, satterthwaite=lin.satterthwaite_df)[0]
+    return _difference_table(variable, levels, [est_all[ia], est_all[ib]], se, dfs, lv, between,
+                             dom_by, categorical=categorical and kind != "total")
+
+
+class _Keys:
+    """The domain keys of a SQL design, shaped like Domains for _domain_index."""
+
+    def __init__(self, keys, by):
+        self.keys, self.by, self.n_groups = keys, by, len(keys)
+
+
+def _difference_table(variable, levels, est, se, dfs, lv, between, by, *,
+                      categorical: bool) -> Difference:
+    diff = est[0] - est[1]
+    # intervals as every estimator: zero df gives the whole range, with the warning
+    lo, hi = _interval("mean", "wald", diff, se, dfs, lv, np.ones_like(diff))
+    if categorical:  # a difference of proportions lies in [-1, 1]
+        lo, hi = np.where(dfs > 0, lo, -1.0), np.where(dfs > 0, hi, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tstat = diff / se
+    # two-sided p-value of a zero difference; NaN where no t distribution exists (df 0)
+    # or where both the difference and its SE are 0
+    pval = np.where(dfs > 0, 2 * stats.t.sf(np.abs(tstat), np.where(dfs > 0, dfs, 1.0)), np.nan)
+    pval = np.where((se == 0) & (diff == 0) & (dfs > 0), 1.0, pval)  # known exactly: no gap
+    label = f"{show(between[0])} - {show(between[1])}"
+    table = pd.DataFrame({
+        "variable": variable,
+        "level": pd.Series(list(levels), dtype=object),
+        "contrast": label,
+        "estimate": diff,
+        "se": se,
+        "ci_low": lo,
+        "ci_high": hi,
+        "df": dfs,
+        "statistic": tstat,
+        "p_value": pval,
+        "estimate_a": est[0],
+        "estimate_b": est[1],
+        "method": "wald",
+        "confidence_level": lv,
+    })
+    return Difference(tuple(by), between, lv, table)
+
+
+def _check_two_levels(row: str, column: str, nr: int, nc: int) -> None:
+    if nr < 2 or nc < 2:
+        raise InputError(
+            f"the table of {row!r} x {column!r} has {nr} x {nc} observed levels; a test of "
+            f"independence needs at least two levels of each"
+        )
+
+
+def _selected_codes(e) -> np.ndarray:
+    """Codes 0..L-1 of an encoded item's estimated levels; -1 for missing or other codes."""
+    lut = np.full(e.K + 1, -1, dtype=np.intp)
+    lut[np.asarray(e.sel) + 1] = np.arange(len(e.sel))
+    return lut[e.k.astype(np.intp) + 1]
+
+
+def _kept(e, keep: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(keep)
 
 
 @dataclass(frozen=True)
@@ -382,48 +490,81 @@ def chisq_test(
     True
     """
     require_design(design)
-    data = design.data
-    mask = subset_mask(data, subset)
-    dom = domains(data, None, mask)
-    ir = item(data, row, kind="total")
-    ic = item(data, column, kind="total")
-    for it in (ir, ic):
-        if not it.categorical:
-            raise InputError(
-                f"variable {it.name!r} is numeric; the chi-square test needs categorical items "
-                f"(convert it with .astype('category'))"
-            )
-    code_r, _ = apply_na_policy(ir, dom, na, data.index)
-    code_c, _ = apply_na_policy(ic, dom, na, data.index)
-    inside = (code_r >= 0) & (code_c >= 0)
-    w = design._w
-    dropped = {}
-    keep_r = ir.values[inside].sum(axis=0) > 0
-    keep_c = ic.values[inside].sum(axis=0) > 0
-    if not keep_r.all():
-        dropped[row] = [lv for lv, k in zip(ir.levels, keep_r) if not k]
-    if not keep_c.all():
-        dropped[column] = [lv for lv, k in zip(ic.levels, keep_c) if not k]
-    R = ir.values[:, keep_r]
-    Cc = ic.values[:, keep_c]
-    nr, nc = R.shape[1], Cc.shape[1]
-    if nr < 2 or nc < 2:
-        raise InputError(
-            f"the table of {row!r} x {column!r} has {nr} x {nc} observed levels; a test of "
-            f"independence needs at least two levels of each"
-        )
-    # cells with the row index varying fastest, as R
-    cells = (R[:, :, None] * Cc[:, None, :]).transpose(0, 2, 1).reshape(len(data), nr * nc)
-    W = w[inside].sum()
-    p = (w[inside, None] * cells[inside]).sum(axis=0) / W
-    scores = np.where(inside[:, None], w[:, None] * (cells - p) / W, 0.0)
-    def reestimate(wr: np.ndarray) -> np.ndarray:
-        wr = np.asarray(wr, dtype=float)[inside]
-        return (wr[:, None] * cells[inside]).sum(axis=0) / wr.sum()
+    if na not in NA_POLICIES:
+        raise InputError(f"na={na!r} is not a valid policy; choose one of {list(NA_POLICIES)}")
+    vm = design.variance
+    if design.engine.name != "pandas":
+        if not uses_cells(vm):
+            raise not_on_engine(design, f"the variance method {vm.name!r}")
+        cells, N, row_levels, col_levels, keep_r, keep_c = _sql_chisq_cells(
+            design, row, column, subset=subset, na=na)
+        nr, nc = int(keep_r.sum()), int(keep_c.sum())
+        _check_two_levels(row, column, nr, nc)
+        _, W, T = cells.totals()
+        p = T[0] / W[0]
+        V = vm.cell_covariance(design, cells, p[None], W)
+        nu = vm.cell_domain_df(design, cells)[0]
+    else:
+        data = design.data
+        mask = subset_mask(data, subset)
+        dom = domains(data, None, mask)
+        er = encode_item(data, row, kind="total", cache=design._cache)
+        ec = encode_item(data, column, kind="total", cache=design._cache)
+        for e in (er, ec):
+            if not e.categorical:
+                raise InputError(
+                    f"variable {e.name!r} is numeric; the chi-square test needs categorical items "
+                    f"(convert it with .astype('category'))"
+                )
+        in_subset = dom.code >= 0
+        for e in (er, ec):
+            if na == "error" and (e.missing & in_subset).any():
+                raise missing_error(e.name, e.missing & in_subset, data.index)
+        row_levels, col_levels = er.levels, ec.levels
+        # level codes 0..L-1 of the estimated levels (-1: missing or another code)
+        kr, kc = _selected_codes(er), _selected_codes(ec)
+        inside = in_subset & (kr >= 0) & (kc >= 0)
+        keep_r = np.bincount(kr[inside], minlength=len(row_levels)) > 0
+        keep_c = np.bincount(kc[inside], minlength=len(col_levels)) > 0
+        nr, nc = int(keep_r.sum()), int(keep_c.sum())
+        _check_two_levels(row, column, nr, nc)
+        N = float(mask.sum())
+        rank_r = np.cumsum(keep_r) - 1
+        rank_c = np.cumsum(keep_c) - 1
+        if uses_cells(vm):
+            # cells with the row index varying fastest, as R
+            joint = np.where(inside, rank_c[kc] * nr + rank_r[kr], -1)
+            cells, _ = memory.indicator_cells(cell_codes(design, dom.code, 1), joint, nr * nc,
+                                              np.arange(nr * nc), design._w, design._w2,
+                                              design.n_strata, 1, psu=design._psu)
+            _, W, T = cells.totals()
+            p = T[0] / W[0]
+            V = vm.cell_covariance(design, cells, p[None], W)
+            nu = vm.cell_domain_df(design, cells)[0]
+        else:
+            ir = item(data, row, kind="total")
+            ic = item(data, column, kind="total")
+            R = ir.values[:, _kept(er, keep_r)]
+            Cc = ic.values[:, _kept(ec, keep_c)]
+            cellv = (R[:, :, None] * Cc[:, None, :]).transpose(0, 2, 1).reshape(len(data), nr * nc)
+            w = design._w
+            W = w[inside].sum()
+            p = (w[inside, None] * cellv[inside]).sum(axis=0) / W
+            scores = np.where(inside[:, None], w[:, None] * (cellv - p) / W, 0.0)
 
-    V = design.variance.covariance(design, scores, inside, reestimate=reestimate)
-    N = float(mask.sum())
-    nu = design.variance.domain_df(design, dom.code, 1)[0]
+            def reestimate(wr: np.ndarray) -> np.ndarray:
+                wr = np.asarray(wr, dtype=float)[inside]
+                return (wr[:, None] * cellv[inside]).sum(axis=0) / wr.sum()
+
+            V = vm.covariance(design, scores, inside, reestimate=reestimate)
+            nu = vm.domain_df(design, dom.code, 1)[0]
+    dropped = {}
+    if not keep_r.all():
+        dropped[row] = [lv for lv, k in zip(row_levels, keep_r) if not k]
+    if not keep_c.all():
+        dropped[column] = [lv for lv, k in zip(col_levels, keep_c) if not k]
+    ir_levels = [lv for lv, k in zip(row_levels, keep_r) if k]
+    ic_levels = [lv for lv, k in zip(col_levels, keep_c) if k]
     pt = p.reshape(nc, nr).T  # rows x columns
     pr, pc = pt.sum(axis=1), pt.sum(axis=0)
     expected = np.outer(pr, pc)
@@ -451,6 +592,16 @@ def chisq_test(
             f"the sampling variance of the table of {row!r} x {column!r} {why}; no Rao-Scott "
             f"test is possible. Use lonely_psu='adjust', or collapse single-unit strata"
         )
+    if not tr > 1e-12 * k:
+        why = ("is undefined (lonely_psu='average' has no stratum with two or more units to "
+               "average over)" if np.isnan(tr) else
+               "is 0: every stratum holding these units is taken completely, or has a single "
+               f"unit that lonely_psu={design.lonely_psu!r} leaves out, so the weighted table "
+               "is exact")
+        raise DesignError(
+            f"the sampling variance of the table of {row!r} x {column!r} {why}; no Rao-Scott "
+            f"test is possible. Use lonely_psu='adjust', or collapse single-unit strata"
+        )
     ndf = tr * tr / tr2
     F = x2 / tr
     ddf = nu * ndf
@@ -463,8 +614,8 @@ def chisq_test(
             stacklevel=user_stacklevel(),
         )
     p_f = float(stats.f.sf(F, ndf, ddf)) if nu > 0 else float("nan")
-    table = pd.DataFrame(pt, index=pd.Index([lv for lv, kk in zip(ir.levels, keep_r) if kk], name=row),
-                         columns=pd.Index([lv for lv, kk in zip(ic.levels, keep_c) if kk], name=column))
+    table = pd.DataFrame(pt, index=pd.Index(ir_levels, name=row),
+                         columns=pd.Index(ic_levels, name=column))
     return ChisqTest(
         statistic=float(F), ndf=float(ndf), ddf=float(ddf),
         p_value=p_f,

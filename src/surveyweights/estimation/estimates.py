@@ -24,11 +24,15 @@ from scipy import stats
 
 from . import ci as _ci
 from .. import _display
-from ._domains import RESULT_COLUMNS, Domains, apply_na_policy, domains, item, subset_mask
+from ._domains import (NA_POLICIES, RESULT_COLUMNS, Domains, apply_na_policy, domains,
+                       encode_item, item, missing_error, subset_mask)
 from ._influence import Influence, domain_influence
-from ..variance.taylor import cell_index
 from ..design import Design, require_design
+from ..engines import memory
+from ..engines.base import not_on_engine
 from ..errors import InputError, NoDegreesOfFreedomWarning, SurveyWeightsWarning, user_stacklevel
+from ..variance import uses_cells
+from ._sql import _sql_item_cells
 
 __all__ = ["proportion", "mean", "total", "Estimates", "COLUMNS", "DF_CHOICES"]
 
@@ -74,10 +78,17 @@ class Estimates:
     #: the units behind each domain (design, domain keys, per-variable domain codes),
     #: for disclosure control of report tables; None when the estimates come from elsewhere
     _units: Any = field(default=None, repr=False, compare=False)
+    engine: str = "pandas"
 
     def to_frame(self) -> pd.DataFrame:
-        """The estimates as a tidy DataFrame (a copy)."""
-        return self._table.copy()
+        """The estimates as a tidy DataFrame (a copy).
+
+        ``.attrs["engine"]`` names the engine that computed the sufficient statistics
+        (``"pandas"``, ``"duckdb"`` or ``"spark"``).
+        """
+        out = self._table.copy()
+        out.attrs["engine"] = self.engine
+        return out
 
     def vcov(self) -> pd.DataFrame:
         """The covariance matrix of the estimates of all rows, computed on demand.
@@ -140,6 +151,8 @@ class Estimates:
         title = f"{self.kind.capitalize()} of {what}{by}{ci}"
         if len(title) > _display.WIDTH and len(variables) > 1:
             title = f"{self.kind.capitalize()} of {len(variables)} variables{by}{ci}"
+        if self.engine != "pandas":  # which engine computed the sums (SQL engines only)
+            title += f" [engine {self.engine}]"
         return title
 
     def _keys(self) -> list[str]:
@@ -301,103 +314,179 @@ def _estimate(
         raise InputError(f"method={method!r} is not a valid method; choose one of {list(_ci.CI_METHODS)}")
     if kind != "proportion" and method != "wald":
         raise InputError(f"method={method!r} is not available for a {kind}; use method='wald'")
+    if na not in NA_POLICIES:
+        raise InputError(f"na={na!r} is not a valid policy; choose one of {list(NA_POLICIES)}")
+    if design.engine.name != "pandas":
+        return _estimate_sql(kind, design, names, by=by, subset=subset, level=level, method=method,
+                             level_=level_, df=df, na=na)
     data = design.data
-    mask = subset_mask(data, subset)
-    dom = domains(data, by, mask)
-    w = design._w
+    dom, hg, counts = domain_cells(design, by, subset)
+    G = dom.n_groups
     frames = []
     codes = {}
     for name in names:
-        it = item(data, name, kind=kind, level=level)
-        code, n_missing = apply_na_policy(it, dom, na, data.index)
-        codes[it.name] = code
-        frames.append(_one_item(kind, design, it, dom, code, n_missing, w, method, level_, df))
+        enc = encode_item(data, name, kind=kind, level=level, cache=design._cache)
+        cells, n_missing = item_cells(design, enc, hg, G, counts)
+        if na == "error" and n_missing.any():
+            raise missing_error(name, enc.missing & (dom.code >= 0), data.index)
+        codes[name] = np.where(enc.missing, -1, dom.code) if enc.has_missing else dom.code
+        unit = _UnitItem(design, kind, name, level, dom, na)
+        frames.append(_from_cells(kind, design, cells, n_missing, dom.keys, dom.by, name,
+                                  enc.levels, enc.categorical, method, level_, df, unit))
     table = pd.concat(frames, ignore_index=True)
-    influence = functools.partial(domain_influence, design, kind, names, by, mask, level, na)
+
+    def influence():  # the unit-level linearization, on demand (Estimates.vcov)
+        return domain_influence(design, kind, names, by, subset_mask(data, subset), level, na)
+
     return Estimates(kind, dom.by, method, level_, df, table, influence,
-                     _units=DomainUnits(design, dom.keys, codes))
+                     _units=DomainUnits(design, dom.keys, codes), engine=design.engine.name)
 
 
-def _one_item(kind, design, it, dom: Domains, code, n_missing, w, method, level, df) -> pd.DataFrame:
-    G, L, H = dom.n_groups, it.values.shape[1], design.n_strata
-    # the (stratum x domain) cell of each unit inside a domain: computed once, shared
-    # by the weighted sums here and the variance engine
-    idx = cell_index(design, code, G) if design._psu is None else None
-    if idx is not None:
-        cin = idx.code
-        win, yin = idx.select(w), idx.select(it.values)
-        Wc = np.bincount(cin, weights=win, minlength=H * G)
-        Tc = np.empty((H * G, L))
-        for j in range(L):
-            Tc[:, j] = np.bincount(cin, weights=win * yin[:, j], minlength=H * G)
-        n_g = idx.count.sum(axis=0).astype(float)
-        W = Wc.reshape(H, G).sum(axis=0)
-        T = Tc.reshape(H, G, L).sum(axis=0)
-        gin = idx.select(code)
+def _estimate_sql(kind, design, names, *, by, subset, level, method, level_, df, na) -> Estimates:
+    """The estimators on a SQL engine: per-cell GROUP BY results, then :func:`_from_cells`."""
+    frames, by_cols = [], ()
+    for name in names:
+        keys, by_cols, cells, n_missing, levels, categorical = _sql_item_cells(
+            design, name, by=by, subset=subset, level=level, na=na, kind=kind)
+        frames.append(_from_cells(kind, design, cells, n_missing, keys, by_cols, name, levels,
+                                  categorical, method, level_, df, None))
+    table = pd.concat(frames, ignore_index=True)
+    return Estimates(kind, by_cols, method, level_, df, table, engine=design.engine.name)
+
+
+def domain_cells(design: Design, by, subset):
+    """Domains, each unit's cell code and the units per cell, cached per design and ``by``.
+
+    Without ``subset=`` the codes depend only on the design and ``by``, so they are
+    computed once (warnings about empty categories are repeated on every call).
+    """
+    key = None
+    if subset is None:
+        try:
+            key = ("domain_cells", by if by is None or isinstance(by, str) else tuple(by))
+            hash(key)
+        except TypeError:
+            key = None
+    if key is not None and key in design._cache:
+        dom, hg, counts, caught = design._cache[key]
+        for w in caught:
+            warnings.warn(w.message, w.category, stacklevel=user_stacklevel())
+        return dom, hg, counts
+    data = design.data
+    mask = subset_mask(data, subset)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dom = domains(data, by, mask, design._cache)
+    for w in caught:
+        warnings.warn(w.message, w.category, stacklevel=user_stacklevel())
+    G = dom.n_groups
+    hg = cell_codes(design, dom.code, G)
+    counts = np.bincount(hg, minlength=design.n_strata * G + 1)[:-1]
+    if key is not None:
+        design._cache[key] = (dom, hg, counts, list(caught))
+    return dom, hg, counts
+
+
+def cell_codes(design: Design, code: np.ndarray, G: int) -> np.ndarray:
+    """Each unit's (stratum x domain) cell h * G + g, or H * G outside every domain."""
+    H = design.n_strata
+    h = design._h
+    if G == 1:
+        hg = h.astype(np.intp, copy=True)
     else:
+        hg = np.multiply(h, G, dtype=np.intp)
+        hg += code
+    out = code < 0
+    if out.any():
+        hg[out] = H * G
+    return hg
+
+
+def item_cells(design: Design, enc, hg: np.ndarray, G: int, counts: np.ndarray | None = None):
+    """The in-memory engine's cell statistics of one encoded item, and missing counts.
+
+    ``counts`` (units per cell) saves the counting pass when the item has no
+    missing value.
+    """
+    H = design.n_strata
+    if enc.categorical:
+        return memory.indicator_cells(hg, enc.k, enc.K, enc.sel, design._w, design._w2, H, G,
+                                      psu=design._psu,
+                                      counts=None if enc.has_missing else counts)
+    return memory.numeric_cells(hg, enc.y, design._w, H, G, psu=design._psu)
+
+
+class _UnitItem:
+    """Unit-level data of one item, built only when a computation needs it: a variance
+    method without a cell-level entry point, or the likelihood interval's IRLS start."""
+
+    def __init__(self, design, kind, name, level, dom, na):
+        self.design, self.kind, self.name, self.level, self.dom, self.na = design, kind, name, level, dom, na
+        self._it = None
+
+    def _item(self):
+        if self._it is None:
+            it = item(self.design.data, self.name, kind=self.kind, level=self.level)
+            code, _ = apply_na_policy(it, self.dom, self.na, self.design.data.index)
+            self._it = (it, code)
+        return self._it
+
+    def variance(self, centre: np.ndarray, divisor: np.ndarray, G: int):
+        it, code = self._item()
+        y = it.values
         keep = code >= 0
-        gin, win, yin = code[keep], w[keep], it.values[keep]
-        n_g = np.bincount(gin, minlength=G).astype(float)
-        W = np.bincount(gin, weights=win, minlength=G)
-        T = np.empty((G, L))
-        for j in range(L):
-            T[:, j] = np.bincount(gin, weights=win * yin[:, j], minlength=G)
+        g = code[keep]
+        scores = np.zeros_like(y)
+        w = self.design._w[keep]
+        scores[keep] = w[:, None] * (y[keep] - centre[g]) / divisor[g][:, None]
+        vm = self.design.variance
+        lin = vm.variance(self.design, scores, code, G,
+                          reestimate=_reestimator(self.kind, y, code, G))
+        return lin, vm.domain_df(self.design, self.dom.code, G)
+
+    def irls_start(self, G: int):
+        it, code = self._item()
+        return _irls_start(it.values, self.design._w, self.dom.code, code, G)
+
+
+def _from_cells(kind, design, cells, n_missing, keys: pd.DataFrame, by, name, levels,
+                categorical: bool, method, level, df, unit: _UnitItem | None) -> pd.DataFrame:
+    """Estimates, SEs, df, CIs and design effects of one item from its cell statistics.
+
+    Shared by every engine: ``cells`` is the small table of
+    :mod:`surveyweights.engines.cells`; ``unit`` gives the unit-level data where a
+    computation needs it (in-memory designs only).
+    """
+    H, G, L = cells.shape
+    n_g, W, T = cells.totals()
     empty = np.flatnonzero(n_g == 0)
     if len(empty):
-        raise no_observed_value(dom, int(empty[0]), it.name)
+        raise no_observed_value(_KeysOf(keys, by), int(empty[0]), name)
     mu = T / W[:, None]
-    # linearized scores of the units inside a domain: w y for a total, w (y - mu)/W
-    # for a mean; their cell sums follow from the weighted sums above
-    zin = np.empty(yin.shape, order="F")
     if kind == "total":
-        est = T
-        for j in range(L):
-            np.multiply(yin[:, j], win, out=zin[:, j])
-        sums = Tc if idx is not None else None
+        est, centre, divisor = T, np.zeros_like(T), np.ones(G)
     else:
-        est = mu
-        ratio = win / np.take(W, gin)
-        for j in range(L):
-            np.subtract(yin[:, j], np.take(mu[:, j], gin), out=zin[:, j])
-            zin[:, j] *= ratio
-        del ratio
-        if idx is not None:
-            gcell = np.tile(np.arange(G), H)
-            sums = (Tc - mu[gcell] * Wc[:, None]) / W[gcell][:, None]
-        else:
-            sums = None
-    reestimate = _reestimator(kind, it.values, code, G)
-    if idx is not None:
-        lin = design.variance.variance(design, zin, code, G, index=idx, cell_sums=sums,
-                                       reestimate=reestimate)
+        est, centre, divisor = mu, mu, W
+    vm = design.variance
+    if uses_cells(vm):
+        lin = vm.cell_variance(design, cells, centre, divisor)
+        ddf_g = vm.cell_domain_df(design, cells)
+    elif unit is not None:
+        lin, ddf_g = unit.variance(centre, divisor, G)
     else:
-        scores = np.zeros_like(it.values)
-        scores[code >= 0] = zin
-        lin = design.variance.variance(design, scores, code, G, reestimate=reestimate)
-        del scores
-    del zin
+        raise not_on_engine(design, f"the variance method {vm.name!r}")
     warn_undefined_variance(lin.variance, design)
     var = np.maximum(lin.variance, 0.0)
     se = np.sqrt(var)
     # df and the beta method's n come from the domain design with its non-respondents
     # to the item (as R's svyciprop(na.rm=TRUE): they stay sampled units of n_h)
-    if lin.cells is None or n_missing.any() or design._psu is not None:
-        ddf_g = design.variance.domain_df(design, dom.code, G)
-    else:
-        ddf_g = (lin.cells.sum(axis=0) - (lin.cells > 0).sum(axis=0)).astype(float)
-    ddf = np.repeat(ddf_g[:, None], L, axis=1)
+    ddf = np.repeat(np.asarray(ddf_g, dtype=float)[:, None], L, axis=1)
     n_design = n_g + n_missing
     dfs = resolve_df(df, design_df=ddf, satterthwaite=lin.satterthwaite_df)
 
     # design effect against simple random sampling without replacement (R's deff=TRUE):
     # s^2 = n/(n-1) sum w (y - mu)^2 / W; for an indicator sum w (y - mu)^2 = T (1 - mu)
-    if it.categorical:
-        dev2 = T * (1.0 - mu)
-    else:
-        dev2 = np.empty((G, L))
-        for j in range(L):
-            d = yin[:, j] - np.take(mu[:, j], gin)
-            dev2[:, j] = np.bincount(gin, weights=win * d * d, minlength=G)
+    dev2 = T * (1.0 - mu) if categorical else cells.weighted_ss(mu)
     # the reference sample without replacement needs an estimated population larger
     # than the sample (sum of weights > n); where it is not (an unweighted sample, or
     # weights scaled below 1) deff is against sampling with replacement (R's
@@ -428,14 +517,18 @@ def _one_item(kind, design, it, dom: Domains, code, n_missing, w, method, level,
     n_ci = np.repeat(n_design, L)
     likelihood = None
     if kind == "proportion" and method == "likelihood":
-        start, scale = _irls_start(it.values, w, dom.code, code, G)
+        if unit is None:
+            raise not_on_engine(design, "method='likelihood' (it replays R's IRLS fit on the "
+                                        "unit data)", alternatives="method='logit' (the same "
+                                        "interval to about 1e-5) or ")
+        start, scale = unit.irls_start(G)
         likelihood = {"irls_start": start.ravel(), "n": n_f, "n_rows": n_f,
                       "weight_scale": np.repeat(scale, L)}
     lo, hi = _interval(kind, method, est_f, se_f, df_f, level, n_ci, likelihood)
-    out = pd.DataFrame({c: np.repeat(dom.keys[c].to_numpy(dtype=object), L) for c in dom.by},
+    out = pd.DataFrame({c: np.repeat(keys[c].to_numpy(dtype=object), L) for c in by},
                        index=pd.RangeIndex(G * L))
-    out["variable"] = it.name
-    out["level"] = pd.Series(list(it.levels) * G, dtype=object)
+    out["variable"] = name
+    out["level"] = pd.Series(list(levels) * G, dtype=object)
     out["estimate"] = est_f
     out["se"] = se_f
     out["ci_low"] = lo
@@ -448,6 +541,13 @@ def _one_item(kind, design, it, dom: Domains, code, n_missing, w, method, level,
     out["n_eff"] = n_eff.ravel()
     out["n_missing"] = np.repeat(n_missing, L).astype(np.int64)
     return out
+
+
+class _KeysOf:
+    """Domain keys and by columns shaped like Domains (for messages)."""
+
+    def __init__(self, keys: pd.DataFrame, by):
+        self.keys, self.by = keys, tuple(by)
 
 
 def _reestimator(kind: str, y: np.ndarray, code: np.ndarray, G: int):

@@ -17,11 +17,11 @@ engines are further methods behind the same seam.
 
 from __future__ import annotations
 
-from .base import DomainVariance, Reestimate, VarianceMethod
+from .base import DomainVariance, Reestimate, VarianceMethod, uses_cells
 from .calibrated import CalibratedVariance
 from .multistage import MultistageLinearization
 from .stacked import StackedVariance
 from .taylor import TaylorLinearization
 
 __all__ = ["CalibratedVariance", "DomainVariance", "MultistageLinearization", "Reestimate",
-           "StackedVariance", "TaylorLinearization", "VarianceMethod"]
+           "StackedVariance", "TaylorLinearization", "VarianceMethod", "uses_cells"]

@@ -18,7 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["DomainVariance", "Reestimate", "VarianceMethod"]
+__all__ = ["DomainVariance", "Reestimate", "VarianceMethod", "uses_cells"]
 
 #: Point estimates recomputed under other weights: ``f(w)`` with ``w`` of shape
 #: (n,) gives the estimates (G, L) (or (K,) for a covariance); replicate-weight
@@ -122,3 +122,15 @@ class VarianceMethod(Protocol):
     def degf(self, design: Any) -> int:
         """The design degrees of freedom (R's ``degf(design)``)."""
         ...
+
+
+def uses_cells(method: Any) -> bool:
+    """Whether ``method`` computes variances from per-cell sufficient statistics.
+
+    A method opts in by defining ``cell_variance``, ``cell_contrast_variance``,
+    ``cell_covariance`` and ``cell_domain_df`` in its *own* class (see
+    :class:`~surveyweights.variance.TaylorLinearization`): a subclass that changes
+    the unit scores (calibration residuals, ...) does not inherit the shortcut, and
+    its estimators use the unit-level :meth:`VarianceMethod.variance`.
+    """
+    return "cell_variance" in vars(type(method))

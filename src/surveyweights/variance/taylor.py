@@ -39,9 +39,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import InputError
 from .base import DomainVariance, Reestimate
 
-__all__ = ["CellIndex", "TaylorLinearization", "cell_index", "domain_df",
+__all__ = ["CellIndex", "TaylorLinearization", "cell_contrast_variance", "cell_covariance",
+           "cell_domain_df", "cell_index", "cell_variance", "domain_df",
            "stratified_covariance", "stratified_variance"]
 
 
@@ -301,6 +303,211 @@ def domain_df(design, group: np.ndarray, n_groups: int) -> np.ndarray:
     return (units - strata).astype(float)
 
 
+# ------------------------------------------------------------------ cell-level entry
+# The same variance from per-cell sufficient statistics (surveyweights.engines.cells):
+# what the fused in-memory pass and the SQL engines feed.  Exact rewriting of the
+# unit-level formula above, with every sum of squares a sum of non-negative terms.
+
+def _stratum_parts(design, cells, centre: np.ndarray, divisor: np.ndarray,
+                   coef: np.ndarray | None = None):
+    """Per-stratum score sums s1 (H, Q, L), sums of squared deviations from the
+    stratum's mean score ss (H, Q, L), and the (h, q) cells with scored units.
+
+    Estimates: (domain g, column l) with centre ``centre[g, l]`` and divisor
+    ``divisor[g]``.  Without ``coef`` every domain is one estimate (Q = G); with
+    ``coef`` (G,) the single estimate is the linear combination sum_g coef_g est_g
+    (Q = 1; a difference of two domains has coef +1 and -1).
+    """
+    n_h = design._n_h.astype(float)
+    H, G, L = cells.shape
+    D = np.asarray(divisor, dtype=float)
+    delta = cells.m - np.asarray(centre, dtype=float)[None]
+    if cells.rows is None:
+        s1 = (cells.s + delta * cells.sw[:, :, None]) / D[None, :, None]
+        ssw = (cells.mll + 2.0 * delta * cells.mlw + delta * delta * cells.mww[:, :, None])
+        ssw = np.maximum(ssw, 0.0) / (D * D)[None, :, None]
+        n = cells.n.astype(float)
+        if coef is None:
+            nn = n[:, :, None]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                extra = s1 * s1 * (n_h[:, None, None] - nn) / (n_h[:, None, None] * nn)
+            ss = np.where(nn > 0, ssw + extra, 0.0)
+            return s1, ss, cells.n > 0
+        c = np.asarray(coef, dtype=float)
+        used = c != 0
+        s1u, sswu, nu = s1[:, used], ssw[:, used], n[:, used][:, :, None]
+        cu = c[used][None, :, None]
+        tot = (cu * s1u).sum(axis=1)                       # (H, L)
+        zbar = tot / n_h[:, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            zc = np.where(nu > 0, cu * s1u / np.where(nu > 0, nu, 1.0), 0.0)
+        ss = (cu * cu * sswu + nu * (zc - zbar[:, None, :]) ** 2).sum(axis=1)
+        ss += (n_h - nu[:, :, 0].sum(axis=1))[:, None] * zbar * zbar
+        return tot[:, None, :], ss[:, None, :], (n[:, used] > 0).any(axis=1)[:, None]
+    r = cells.rows
+    z = (r.s + delta[r.h, r.g] * r.sw[:, None]) / D[r.g][:, None]
+    if coef is None:
+        Q, key_h, key_q, key_p = G, r.h, r.g, None
+        obs = r.n > 0
+    else:
+        c = np.asarray(coef, dtype=float)[r.g]
+        sel = c != 0
+        z = z[sel] * c[sel][:, None]
+        # the PSU's score is the sum over its domains' rows
+        key, inv = np.unique(r.psu[sel], return_inverse=True)
+        zz = np.zeros((len(key), L))
+        for j in range(L):
+            zz[:, j] = np.bincount(inv, weights=z[:, j], minlength=len(key))
+        hh = np.empty(len(key), dtype=np.intp)
+        hh[inv] = r.h[sel]
+        obs_p = np.zeros(len(key), dtype=bool)
+        np.logical_or.at(obs_p, inv, r.n[sel] > 0)
+        Q, key_h, key_q, z, obs = 1, hh, np.zeros(len(key), dtype=np.intp), zz, obs_p
+    hq = key_h * Q + key_q
+    s1 = np.empty((H * Q, L))
+    for j in range(L):
+        s1[:, j] = np.bincount(hq, weights=z[:, j], minlength=H * Q)
+    k = np.bincount(hq, minlength=H * Q)
+    zbar = s1 / np.repeat(n_h, Q)[:, None]
+    ss = np.empty((H * Q, L))
+    for j in range(L):
+        dev = z[:, j] - zbar[hq, j]
+        ss[:, j] = np.bincount(hq, weights=dev * dev, minlength=H * Q)
+    ss += (np.repeat(n_h, Q) - k)[:, None] * zbar * zbar
+    present = np.bincount(hq[obs], minlength=H * Q).reshape(H, Q) > 0
+    return s1.reshape(H, Q, L), ss.reshape(H, Q, L), present
+
+
+def _apply_scale(design, s1: np.ndarray, ss: np.ndarray, present: np.ndarray) -> DomainVariance:
+    scale, fpc_factor, lonely = _stratum_scale(design)
+    contrib = ss * scale[:, None, None]
+    if lonely.any():
+        option = design.lonely_psu
+        if option in ("remove", "certainty"):
+            contrib[lonely] = 0.0
+        elif option == "adjust":
+            contrib[lonely] = s1[lonely] ** 2 * fpc_factor[lonely][:, None, None]
+        elif option == "average":
+            n_present = present.sum(axis=0)
+            n_ok = (present & ~lonely[:, None]).sum(axis=0)
+            contrib[lonely] = 0.0
+            with np.errstate(invalid="ignore", divide="ignore"):
+                factor = np.where(n_ok > 0, n_present / np.maximum(n_ok, 1), np.nan)
+            contrib = contrib * factor[None, :, None]
+    return DomainVariance(variance=contrib.sum(axis=0), contributions=contrib,
+                          n_h=design._n_h, cells=None)
+
+
+def cell_variance(design, cells, centre: np.ndarray, divisor: np.ndarray) -> DomainVariance:
+    """Linearization variance of G x L estimates from cell statistics.
+
+    Same numbers as :func:`stratified_variance` on the unit scores
+    w_i (y_il - centre_gl) / divisor_g, from the small table of
+    :class:`~surveyweights.engines.cells.CellStats` instead of n rows.
+
+    For an element design, stratum h and domain g with n units in the cell:
+    sum over the stratum's n_h units of (z_i - zbar_h)^2 = ssw + s1^2 (n_h - n) /
+    (n_h n), where ssw is the cell's centred sum of squares and s1 its score sum
+    (the n_h - n units outside the cell score 0).  For a cluster design the PSU
+    totals of the scores are formed from the per-(PSU, domain) rows and centred in
+    two passes.
+    """
+    s1, ss, present = _stratum_parts(design, cells, centre, divisor)
+    return _apply_scale(design, s1, ss, present)
+
+
+def cell_contrast_variance(design, cells, centre: np.ndarray, divisor: np.ndarray,
+                           coef: np.ndarray) -> DomainVariance:
+    """Variance (1, L) of sum_g coef_g estimate_g, e.g. a difference of two domains."""
+    s1, ss, present = _stratum_parts(design, cells, centre, divisor, coef=coef)
+    return _apply_scale(design, s1, ss, present)
+
+
+def cell_covariance(design, cells, centre: np.ndarray, divisor: np.ndarray) -> np.ndarray:
+    """The L x L covariance of the L estimates of a single domain (G = 1) from cell statistics.
+
+    Needs the per-level sums of an indicator item (``cells.level_sw2``) for an
+    element design; same formula and lonely-PSU rules as
+    :func:`stratified_covariance`.  Every stratum's part is a diagonal plus a few
+    outer products, so the sum over strata is a handful of (H x L) matrix
+    products: O(L^2) memory whatever the number of strata.
+    """
+    H, G, L = cells.shape
+    n_h = design._n_h.astype(float)
+    D = float(np.asarray(divisor, dtype=float).reshape(-1)[0])
+    delta = (cells.m - np.asarray(centre, dtype=float)[None])[:, 0, :]   # (H, L)
+    scale, fpc_factor, lonely = _stratum_scale(design)
+    option = design.lonely_psu
+    c = scale.copy()
+    if lonely.any():
+        c[lonely] = 0.0  # remove/certainty/average drop them; adjust adds them back below
+    if cells.rows is None:
+        n = cells.n[:, 0].astype(float)
+        s = cells.s[:, 0, :]
+        s1 = (s + delta * cells.sw[:, 0, None]) / D
+        if cells.level_sw2 is None:
+            raise InputError("a covariance between columns needs an indicator item's level sums")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            inv_n = np.where(n > 0, 1.0 / np.where(n > 0, n, 1.0), 0.0)
+            extra_f = np.where(n > 0, (n_h - n) / (n_h * np.where(n > 0, n, 1.0)), 0.0)
+        mlw = cells.mlw[:, 0, :]
+        mww = cells.mww[:, 0]
+        # sum_h c_h [diag(sw2) - s s'/n + delta mlw' + mlw delta' + mww delta delta'] / D^2
+        #   + sum_h c_h extra_h s1 s1'
+        cov = np.diag(c @ cells.level_sw2[:, 0, :])
+        cov -= (s * (c * inv_n)[:, None]).T @ s
+        cross = (delta * c[:, None]).T @ mlw
+        cov += cross + cross.T
+        cov += (delta * (c * mww)[:, None]).T @ delta
+        cov /= D * D
+        cov += (s1 * (c * extra_f)[:, None]).T @ s1
+        present = n > 0
+    else:
+        r = cells.rows
+        z = (r.s + delta[r.h] * r.sw[:, None]) / D
+        s1 = np.zeros((H, L))
+        np.add.at(s1, r.h, z)
+        zbar = s1 / n_h[:, None]
+        dev = (z - zbar[r.h]) * np.sqrt(c[r.h])[:, None]
+        cov = dev.T @ dev
+        k = np.bincount(r.h, minlength=H)
+        cov += (zbar * (c * (n_h - k))[:, None]).T @ zbar
+        present = np.bincount(r.h[r.n > 0], minlength=H) > 0
+    if lonely.any():
+        if option == "adjust":
+            tot = s1[lonely]
+            cov += (tot * fpc_factor[lonely][:, None]).T @ tot
+        elif option == "average":
+            n_ok = int((present & ~lonely).sum())
+            cov = cov * (present.sum() / n_ok if n_ok else np.nan)
+    return cov
+
+
+def cell_domain_df(design, cells, members: np.ndarray | None = None) -> np.ndarray:
+    """R's domain degrees of freedom from cell statistics: PSUs in the domain minus its strata.
+
+    Units with a missing item still count (they are sampled units of the domain
+    design, as R's ``svyciprop(na.rm=TRUE)``).  With ``members`` (G,) bool the
+    domains marked are taken together as one (shape (1,)), as for a difference.
+    """
+    H, G, _ = cells.shape
+    if members is not None:
+        mem = np.asarray(members, dtype=bool)
+    if cells.rows is None:
+        n_all = cells.n_all if members is None else cells.n_all[:, mem].sum(axis=1, keepdims=True)
+        return (n_all.sum(axis=0) - (n_all > 0).sum(axis=0)).astype(float)
+    r = cells.rows
+    keep = r.n_all > 0
+    if members is None:
+        g = r.g[keep]
+        units = np.bincount(g, minlength=G)
+        strata_cells = np.unique(r.h[keep].astype(np.int64) * G + g)
+        strata = np.bincount((strata_cells % G).astype(np.intp), minlength=G)
+        return (units - strata).astype(float)
+    keep &= mem[r.g]
+    return np.array([len(np.unique(r.psu[keep])) - len(np.unique(r.h[keep]))], dtype=float)
+
+
 @dataclass(frozen=True)
 class TaylorLinearization:
     """Stratified Taylor linearization of a one-stage design (R's ``svyrecvar``).
@@ -323,6 +530,19 @@ class TaylorLinearization:
 
     def domain_df(self, design, group, n_groups) -> np.ndarray:
         return domain_df(design, group, n_groups)
+
+    # the cell-level entry points (engines' sufficient statistics)
+    def cell_variance(self, design, cells, centre, divisor) -> DomainVariance:
+        return cell_variance(design, cells, centre, divisor)
+
+    def cell_contrast_variance(self, design, cells, centre, divisor, coef) -> DomainVariance:
+        return cell_contrast_variance(design, cells, centre, divisor, coef)
+
+    def cell_covariance(self, design, cells, centre, divisor) -> np.ndarray:
+        return cell_covariance(design, cells, centre, divisor)
+
+    def cell_domain_df(self, design, cells, members=None) -> np.ndarray:
+        return cell_domain_df(design, cells, members)
 
     def degf(self, design) -> int:
         return design.n_psu - design.n_strata

@@ -1,0 +1,416 @@
+"""Estimators on SQL engines: GROUP BY queries to the per-cell table, then shared code.
+
+The queries (see :mod:`surveyweights.engines.sql`) return one row per stratum x
+[PSU x] domain x level; this module maps their keys to the design's strata, orders
+the domains and levels exactly as the in-memory path does
+(:mod:`._domains`), and builds the :class:`~surveyweights.engines.cells.CellStats`
+that :func:`surveyweights.estimation.estimates._from_cells` turns into estimates.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._domains import EmptyDomainWarning, _sort_key
+from .._strata import as_columns, show
+from ..engines.base import not_on_engine
+from ..engines.cells import (cluster_from_level_sums, cluster_from_shifted_sums, from_level_sums,
+                             from_shifted_sums)
+from ..engines.sql import SOURCE
+from ..errors import DomainError, InputError, MissingValueError, user_stacklevel
+from ..expressions import Expression, parse
+
+
+def _where(design, subset: Any) -> str:
+    src = design.engine
+    if subset is None:
+        return ""
+    if not isinstance(subset, (str, Expression)):
+        raise not_on_engine(design, "a subset= mask", alternatives="an expression string such as "
+                                    "subset=\"size != 'micro'\" (compiled to SQL), or ")
+    expr = parse(subset, what="subset")
+    src.check_columns(list(expr.columns), what="subset")
+    return f" WHERE {expr.to_sql(dialect=src.dialect)}"
+
+
+def _missing(src, col: str, kind: str) -> str:
+    if kind == "numeric":
+        return f"({src.q(col)} IS NULL OR isnan(CAST({src.q(col)} AS DOUBLE)))"
+    return f"({src.q(col)} IS NULL)"
+
+
+def _inner(design, by_cols, extra: list[str], where: str) -> tuple[str, list[str]]:
+    """The inner SELECT (strata, PSU, by keys, weight and ``extra``) and the key names."""
+    src = design.engine
+    sq = design._sql
+    sel, keys = [], []
+    for i, c in enumerate(sq["strata"]):
+        sel.append(f"{src.q(c)} AS __s{i}")
+        keys.append(f"__s{i}")
+    if design.ids is not None:
+        sel.append(f"{src.q(design.ids)} AS __p")
+        keys.append("__p")
+    for i, c in enumerate(by_cols):
+        sel.append(f"{src.q(c)} AS __b{i}")
+        keys.append(f"__b{i}")
+    sel.append(f"{sq['weight']} AS __w")
+    sel += extra
+    return f"SELECT {', '.join(sel)} FROM {SOURCE}{where}", keys
+
+
+def _lead(keys: list[str]) -> str:
+    """The key columns at the head of a SELECT list (nothing when there are none)."""
+    return "".join(f"{k}, " for k in keys)
+
+
+def _group(keys: list[str]) -> str:
+    return f" GROUP BY {', '.join(keys)}" if keys else ""
+
+
+class _Cells:
+    """Keys of a per-cell result mapped to stratum h, domain g and PSU ids (vectorised)."""
+
+    def __init__(self, design, by_cols, res: dict, *, subset_given: bool):
+        sq = design._sql
+        ns, nb = len(sq["strata"]), len(by_cols)
+        m = len(next(iter(res.values()))) if res else 0
+        if m == 0:
+            raise DomainError(
+                "the subset contains no respondents, so nothing can be estimated; check the "
+                "subset condition"
+            )
+        self.res, self.ns, self.nb = res, ns, nb
+        if ns == 0:
+            self.h = np.zeros(m, dtype=np.intp)
+        elif ns == 1:
+            self.h = sq["lookup"].get_indexer(pd.Index(res["__s0"], dtype=object))
+        else:
+            self.h = sq["lookup"].get_indexer(pd.MultiIndex.from_arrays(
+                [res[f"__s{i}"] for i in range(ns)]))
+        counts = res["__n_all"] if "__n_all" in res else res["__n"]
+        schema = design.engine.schema()
+        combined = np.zeros(m, dtype=np.int64)
+        ranked = []
+        for i, c in enumerate(by_cols):
+            col = res[f"__b{i}"]
+            codes, uniq = pd.factorize(col, use_na_sentinel=True)
+            if (codes < 0).any():
+                nulls = int(np.asarray(counts)[codes < 0].sum())
+                raise MissingValueError(
+                    f"by column {c!r} is missing in {nulls} row(s) of the analysed subset; give "
+                    f"these units a domain value or leave them out explicitly with subset="
+                )
+            vals = list(uniq)
+            kind, cats = schema[c]
+            if kind == "enum":
+                pos = {v: j for j, v in enumerate(cats)}
+                key = lambda j: (0, float(pos[vals[j]]), "")  # noqa: E731
+            else:
+                key = lambda j: _sort_key(vals[j])  # noqa: E731
+            order = sorted(range(len(vals)), key=key)
+            rank = np.empty(len(vals), dtype=np.int64)
+            rank[order] = np.arange(len(vals))
+            sorted_vals = [vals[j] for j in order]
+            ranked.append(sorted_vals)
+            combined = combined * len(vals) + rank[codes]
+            if kind == "enum" and not subset_given:
+                seen = set(vals)
+                empty = [v for v in cats if v not in seen]
+                if empty:
+                    warnings.warn(
+                        f"categor{'y' if len(empty) == 1 else 'ies'} "
+                        f"{', '.join(show(v) for v in empty)} of by column {c!r} "
+                        f"{'has' if len(empty) == 1 else 'have'} no respondents in the sample; "
+                        f"no estimate is given for {'it' if len(empty) == 1 else 'them'}",
+                        EmptyDomainWarning, stacklevel=user_stacklevel())
+        uniq_comb, g = np.unique(combined, return_inverse=True)
+        self.g = g.astype(np.intp).reshape(-1)
+        self.G = len(uniq_comb)
+        keys = {}
+        rest = uniq_comb.copy()
+        for c, vals in reversed(list(zip(by_cols, ranked))):
+            keys[c] = [vals[int(r)] for r in rest % len(vals)]
+            rest //= len(vals)
+        self.keys = pd.DataFrame({c: keys[c] for c in by_cols}, index=range(self.G))
+        if design.ids is not None and "__p" in res:
+            self.psu = pd.factorize(res["__p"])[0].astype(np.int64)
+        else:
+            self.psu = None
+        self.H = design.n_strata
+
+    @property
+    def skeys(self) -> list[tuple]:
+        return list(zip(*(self.res[f"__s{i}"] for i in range(self.ns)))) if self.ns else \
+            [()] * len(self.h)
+
+    @property
+    def bkeys(self) -> list[tuple]:
+        return list(zip(*(self.res[f"__b{i}"] for i in range(self.nb)))) if self.nb else \
+            [()] * len(self.h)
+
+
+def _codes_of(values, code: dict) -> np.ndarray:
+    """Level code + 1 of each value (0 for NULL), from the value -> code map."""
+    index = pd.Index(list(code.keys()), dtype=object)
+    pos = index.get_indexer(pd.Index(values, dtype=object))
+    lut = np.append(np.asarray(list(code.values()), dtype=np.intp) + 1, 0)
+    return lut[pos]
+
+
+def _rank(v: Any, kind_cats) -> tuple:
+    kind, cats = kind_cats
+    if kind == "enum":
+        return (0, float(cats.index(v)), "")
+    return _sort_key(v)
+
+
+def _scale(design, h: np.ndarray) -> np.ndarray:
+    """Per result row, the stratum weight the queries left out (1 with a weight column)."""
+    s = design._sql["scale"]
+    return np.ones(len(h)) if s is None else s[h]
+
+
+def _num(values) -> np.ndarray:
+    """A result column as floats, 0 for NULL (an empty sum)."""
+    a = np.asarray(values)
+    if a.dtype == object:
+        a = np.array([0.0 if v is None else float(v) for v in a])
+    return np.nan_to_num(a.astype(float), nan=0.0)
+
+
+def _check_missing(name: str, n_missing: np.ndarray, na: str) -> None:
+    if na == "error" and n_missing.any():
+        raise MissingValueError(
+            f"variable {name!r} is missing for {int(n_missing.sum())} respondent(s) in the "
+            f"analysed subset; choose na='available' for an available-case analysis (R's "
+            f"na.rm=TRUE), impute them, or exclude them explicitly with subset="
+        )
+
+
+def _levels_of(design, name: str, kind: str, level: Any, where: str, numeric_means: bool):
+    """How the item is read: ("numeric", ...) or ("levels", k SQL, value->code, K, sel, levels)."""
+    src = design.engine
+    ckind, cats = src.schema()[name]
+    col = src.q(name)
+    miss = _missing(src, name, ckind)
+    if level is not None:
+        if ckind == "enum":
+            known = list(cats)
+        else:
+            found = src.run(f"SELECT count(*) AS n FROM {SOURCE} WHERE {col} = {src.lit(level)}")
+            known = [level] if found["n"][0] else []
+        if level not in known:
+            vals = src.run(f"SELECT DISTINCT {col} AS v FROM {SOURCE} WHERE NOT {miss} LIMIT 20")["v"].tolist()
+            raise InputError(
+                f"level {level!r} does not occur in variable {name!r} (levels: "
+                f"{', '.join(show(v) for v in sorted(vals, key=_sort_key)[:20])}); use one of them, "
+                f"or make the variable categorical with that category to estimate a share of 0"
+            )
+        k = f"CASE WHEN {miss} THEN NULL WHEN {col} = {src.lit(level)} THEN 1 ELSE 0 END"
+        return ("levels", k, {0: 0, 1: 1}, 2, np.array([1]), [level], True)
+    if ckind == "numeric":
+        binary = None
+        if kind == "proportion" or numeric_means:
+            bad = src.run(f"SELECT DISTINCT {col} AS v FROM {SOURCE} WHERE NOT {miss} AND "
+                          f"{col} <> 0 AND {col} <> 1 LIMIT 5")["v"].tolist()
+            binary = not bad
+            if numeric_means and bad:
+                return ("numeric",)
+            if kind == "proportion" and bad:
+                raise InputError(
+                    f"variable {name!r} has values other than 0 and 1 (e.g. "
+                    f"{', '.join(show(v) for v in bad)}); proportion() needs a 0/1, boolean or "
+                    f"categorical item: use mean() for a numeric variable or level= to pick a value"
+                )
+        if kind == "proportion" or (numeric_means and binary):
+            k = f"CASE WHEN {miss} THEN NULL WHEN {col} = 1 THEN 1 ELSE 0 END"
+            return ("levels", k, {0: 0, 1: 1}, 2, np.array([1]), [1], True)
+        return ("numeric",)
+    if ckind == "bool":
+        levels = [True] if kind == "proportion" else [False, True]
+        return ("levels", col, {False: 0, True: 1}, 2, np.array([1] if len(levels) == 1 else [0, 1]),
+                levels, True)
+    if ckind == "enum":
+        levels = list(cats)
+    else:
+        vals = src.run(f"SELECT DISTINCT {col} AS v FROM {SOURCE} WHERE NOT {miss}")["v"].tolist()
+        levels = sorted(vals, key=_sort_key)
+    code = {v: i for i, v in enumerate(levels)}
+    return ("levels", col, code, len(levels), np.arange(len(levels)), levels, True)
+
+
+def _sql_item_cells(design, name, *, by, subset, level, na, kind="proportion",
+                    numeric_means=False):
+    """(domain keys, by columns, CellStats, n_missing, levels[, categorical]) of one item."""
+    src = design.engine
+    if not isinstance(name, str):
+        raise InputError(f"variable names must be strings, got {name!r}")
+    by_cols = () if by is None else as_columns(by, what="by")
+    src.check_columns(list(by_cols), what="by")
+    src.check_columns([name], what="variable")
+    where = _where(design, subset)
+    how = _levels_of(design, name, kind, level, where, numeric_means)
+    fs = src.fsum
+    if how[0] == "levels":
+        _, kexpr, code, K, sel, levels, categorical = how
+        inner, keys = _inner(design, by_cols, [f"{kexpr} AS __k"], where)
+        sql = (f"SELECT {', '.join(keys + ['__k'])}, count(*) AS __n, {fs('__w')} AS __sw, "
+               f"{fs('__w * __w')} AS __sw2 FROM ({inner}) AS __t{_group(keys + ['__k'])}")
+        res = src.run(sql)
+        c = _Cells(design, by_cols, res, subset_given=subset is not None)
+        kk = _codes_of(res["__k"], code)
+        sc = _scale(design, c.h)
+        n, sw, sw2 = _num(res["__n"]), sc * _num(res["__sw"]), sc * sc * _num(res["__sw2"])
+        H, G = c.H, c.G
+        if c.psu is None:
+            B = (H * G, K + 1)
+            flat = (c.h * G + c.g) * (K + 1) + kk
+            cnt, s1, s2 = (np.bincount(flat, weights=v, minlength=B[0] * B[1]).reshape(B)
+                           for v in (n, sw, sw2))
+            cells = from_level_sums(cnt, s1, s2, sel, H, G)
+            n_missing = cnt.reshape(H, G, K + 1)[:, :, 0].sum(axis=0).astype(np.int64)
+        else:
+            rkey = c.psu * G + c.g
+            rows, inv = np.unique(rkey, return_inverse=True)
+            R = len(rows)
+            cnt, s1 = np.zeros((R, K + 1)), np.zeros((R, K + 1))
+            np.add.at(cnt, (inv, kk), n)
+            np.add.at(s1, (inv, kk), sw)
+            rh = np.empty(R, dtype=np.intp)
+            rh[inv] = c.h
+            cells = cluster_from_level_sums(rh, rows % G, rows // G, cnt, s1, sel, H, G)
+            n_missing = np.bincount(rows % G, weights=cnt[:, 0], minlength=G).astype(np.int64)
+        _check_missing(name, n_missing, na)
+        return c.keys, by_cols, cells, n_missing, levels, categorical
+    # a numeric item: cell means first, then sums centred at them
+    y = src.double(name)
+    inner, keys = _inner(design, by_cols, [f"{y} AS __y"], where)
+    cell_keys = [k for k in keys if k != "__p"]
+    q1 = (f"SELECT {_lead(cell_keys)}count(*) AS __n_all, count(__y) AS __n, "
+          f"{fs('CASE WHEN __y IS NOT NULL THEN __w END')} AS __sw, {fs('__w * __y')} AS __swy "
+          f"FROM ({inner}) AS __t{_group(cell_keys)}")
+    r1 = src.run(q1)
+    c = _Cells(design, by_cols, r1, subset_given=subset is not None)
+    H, G = c.H, c.G
+    hg = c.h * G + c.g
+    n1, n_all1, sw1, swy1 = _num(r1["__n"]), _num(r1["__n_all"]), _num(r1["__sw"]), _num(r1["__swy"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m = np.where(n1 > 0, swy1 / np.where(sw1 > 0, sw1, 1.0), 0.0)
+        wbar = np.where(n1 > 0, sw1 / np.maximum(n1, 1), 0.0)   # in the queries' weights
+    sc1 = _scale(design, c.h)
+    sw1 = sw1 * sc1
+    n_missing = np.bincount(c.g, weights=n_all1 - n1, minlength=G).astype(np.int64)
+    _check_missing(name, n_missing, na)
+    vals = []
+    for i in range(len(hg)):
+        key = list(c.skeys[i]) + list(c.bkeys[i])
+        vals.append("(" + ", ".join([src.lit(v) for v in key]
+                                    + [src.lit(float(m[i])), src.lit(float(wbar[i]))]) + ")")
+    vnames = cell_keys + ["__m", "__wbar"]
+    on = " AND ".join(f"__u.{k} = __v.{k}" for k in cell_keys) or "TRUE"
+    values = f"(VALUES {', '.join(vals)}) AS __v({', '.join(vnames)})"
+    m_cell = np.zeros(H * G)
+    m_cell[hg] = m
+    if design.ids is None:
+        joined = (f"SELECT {_lead(['__u.' + k for k in cell_keys])}__u.__w * (__u.__y - __v.__m) AS __a, "
+                  f"__u.__w - __v.__wbar AS __e, __u.__y - __v.__m AS __d FROM ({inner}) AS __u "
+                  f"JOIN {values} ON {on} WHERE __u.__y IS NOT NULL")
+        q2 = (f"SELECT {_lead(cell_keys)}{fs('__a')} AS sa, {fs('__a * __a')} AS saa, "
+              f"{fs('__a * __e')} AS sae, {fs('__e * __e')} AS see, {fs('__e')} AS se, "
+              f"{fs('__a * __d')} AS q FROM ({joined}) AS __t{_group(cell_keys)}")
+        r2 = src.run(q2)
+        c2 = _Cells(design, by_cols, {**r2, "__n": [1] * len(r2["sa"])}, subset_given=True)
+        # the second query's cells in the first query's domain numbering
+        gmap = {k: g for k, g in zip(c.bkeys, c.g)}
+        hg2 = c2.h * G + np.array([gmap[k] for k in c2.bkeys], dtype=np.intp)
+        arr = {}
+        sc2 = _scale(design, c2.h)
+        for col, power in (("sa", 1), ("saa", 2), ("sae", 2), ("see", 2), ("se", 1), ("q", 1)):
+            a = np.zeros(H * G)
+            a[hg2] = _num(r2[col]) * sc2 ** power
+            arr[col] = a
+        dense = {}
+        for nm, v in (("n", n1), ("n_all", n_all1), ("sw", sw1)):
+            a = np.zeros(H * G)
+            a[hg] = v
+            dense[nm] = a
+        cells = from_shifted_sums(dense["n"], dense["n_all"], dense["sw"], m_cell, arr["sa"],
+                                  arr["saa"], arr["sae"], arr["see"], arr["se"], arr["q"], H, G)
+        return c.keys, by_cols, cells, n_missing, [None], False
+    joined = (f"SELECT __u.*, __v.__m FROM ({inner}) AS __u LEFT JOIN {values} ON {on}")
+    q2 = (f"SELECT {', '.join(keys)}, count(*) AS __n_all, count(__y) AS __n, "
+          f"{fs('CASE WHEN __y IS NOT NULL THEN __w END')} AS __sw, "
+          f"{fs('__w * (__y - __m)')} AS __s, {fs('__w * (__y - __m) * (__y - __m)')} AS __q "
+          f"FROM ({joined}) AS __t{_group(keys)}")
+    r2 = src.run(q2)
+    c2 = _Cells(design, by_cols, r2, subset_given=True)
+    gmap = {k: g for k, g in zip(c.bkeys, c.g)}
+    g2 = np.array([gmap[k] for k in c2.bkeys], dtype=np.intp)
+    sc2 = _scale(design, c2.h)
+    q_cell = np.bincount(c2.h * G + g2, weights=_num(r2["__q"]) * sc2, minlength=H * G)
+    cells = cluster_from_shifted_sums(c2.h, g2, c2.psu, _num(r2["__n"]), _num(r2["__n_all"]),
+                                      _num(r2["__sw"]) * sc2, _num(r2["__s"]) * sc2, m_cell,
+                                      q_cell, H, G)
+    return c.keys, by_cols, cells, n_missing, [None], False
+
+
+def _sql_chisq_cells(design, row: str, column: str, *, subset, na):
+    """Per stratum [x PSU] x (row, column) cell sums for the Rao-Scott test."""
+    src = design.engine
+    src.check_columns([row, column], what="variable")
+    where = _where(design, subset)
+    schema = src.schema()
+    lv = []
+    for name in (row, column):
+        kind, cats = schema[name]
+        if kind == "numeric":
+            raise InputError(
+                f"variable {name!r} is numeric; the chi-square test needs categorical items "
+                f"(convert it with .astype('category'))"
+            )
+        how = _levels_of(design, name, "total", None, where, False)
+        lv.append(how)
+    inner, keys = _inner(design, (), [f"{src.q(row)} AS __r", f"{src.q(column)} AS __c"], where)
+    fs = src.fsum
+    sql = (f"SELECT {', '.join(keys + ['__r', '__c'])}, count(*) AS __n, {fs('__w')} AS __sw, "
+           f"{fs('__w * __w')} AS __sw2 FROM ({inner}) AS __t{_group(keys + ['__r', '__c'])}")
+    res = src.run(sql)
+    c = _Cells(design, (), res, subset_given=subset is not None)
+    n = _num(res["__n"])
+    N = float(n.sum())
+    rc = _codes_of(res["__r"], lv[0][2]) - 1
+    cc = _codes_of(res["__c"], lv[1][2]) - 1
+    for name, codes in ((row, rc), (column, cc)):
+        miss = n[codes < 0].sum()
+        if na == "error" and miss:
+            _check_missing(name, np.array([miss]), na)
+    both = (rc >= 0) & (cc >= 0)
+    keep_r = np.bincount(rc[both], weights=n[both], minlength=lv[0][3]) > 0
+    keep_c = np.bincount(cc[both], weights=n[both], minlength=lv[1][3]) > 0
+    nr, nc = int(keep_r.sum()), int(keep_c.sum())
+    rank_r, rank_c = np.cumsum(keep_r) - 1, np.cumsum(keep_c) - 1
+    K = max(nr * nc, 1)
+    kk = np.where(both, rank_c[np.maximum(cc, 0)] * nr + rank_r[np.maximum(rc, 0)] + 1, 0)
+    H = c.H
+    sc = _scale(design, c.h)
+    if c.psu is None:
+        cnt, s1, s2 = (np.zeros((H, K + 1)) for _ in range(3))
+        np.add.at(cnt, (c.h, kk), n)
+        np.add.at(s1, (c.h, kk), _num(res["__sw"]) * sc)
+        np.add.at(s2, (c.h, kk), _num(res["__sw2"]) * sc * sc)
+        cells = from_level_sums(cnt, s1, s2, np.arange(K), H, 1)
+    else:
+        rows, inv = np.unique(c.psu, return_inverse=True)
+        R = len(rows)
+        cnt, s1 = np.zeros((R, K + 1)), np.zeros((R, K + 1))
+        np.add.at(cnt, (inv, kk), n)
+        np.add.at(s1, (inv, kk), _num(res["__sw"]) * sc)
+        rh = np.empty(R, dtype=np.intp)
+        rh[inv] = c.h
+        cells = cluster_from_level_sums(rh, np.zeros(R, dtype=np.intp), rows, cnt, s1,
+                                        np.arange(K), H, 1)
+    return cells, N, lv[0][5], lv[1][5], keep_r, keep_c
