@@ -15,8 +15,9 @@ changes the variance.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import KW_ONLY, dataclass, field, replace
+from dataclasses import KW_ONLY, InitVar, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from .._strata import as_columns, check_columns, factorize_keys, show
 from ..errors import DesignError, InputError, LonelyPSUError
 from ..frame import PopulationFrame
 from ..variance import TaylorLinearization, VarianceMethod
+from ..variance.replicate import ReplicateWeights, UnitWeights, numerical_rank
 from ..weighting.poststratify import PostStratification, poststratify
 
 __all__ = ["Design", "LONELY_PSU_OPTIONS"]
@@ -103,6 +105,32 @@ class Design:
         How estimators' scores become variances (:mod:`surveyweights.variance`).
         Default: :class:`~surveyweights.variance.TaylorLinearization`, R's
         ``svyrecvar`` for this design.  Adjusters set it; users rarely do.
+    replicate_weights : list of str, str, DataFrame or ndarray, optional, keyword-only
+        Replicate weights from a file (R's ``svrepdesign``): a list of columns of
+        ``data``, a regular expression matched (``re.search``) against the column
+        names (e.g. ``"PWGTP[0-9]+"``; columns in data order), a DataFrame aligned
+        with ``data`` or an (n, R) array.  The design's variance then comes from
+        them (:class:`~surveyweights.variance.replicate.ReplicateWeights`) and
+        ``weights=`` must be given.  Missing or infinite values are refused.
+    replicate_method : {"jk1", "jkn", "brr", "fay", "bootstrap", "subbootstrap", "sdr", "other"}, keyword-only
+        How the replicate weights were made; it sets the default ``scale``:
+        ``"brr"`` 1/R, ``"fay"`` 1/(R (1 - rho)^2), ``"bootstrap"`` and
+        ``"subbootstrap"`` 1/(R - 1), ``"sdr"`` 4/R (the ACS's successive
+        differences, R's ``"successive-difference"``).  ``"jk1"`` and ``"other"``
+        need ``scale=``, ``"jkn"`` needs ``rscales=``.
+    scale : float, optional, keyword-only
+        The overall multiplier of the variance; given, it replaces the default.
+    rscales : float or sequence of float, optional, keyword-only
+        One multiplier per replicate (default 1), e.g. (n_h - 1)/n_h for JKn or
+        an fpc folded in.
+    mse : bool, default False, keyword-only
+        Centre the variance on the full-sample estimate instead of the mean of the
+        replicate estimates (R's ``mse=TRUE``; the ACS's convention).
+    combined_weights : bool, default True, keyword-only
+        Whether the replicate columns are analysis weights (True, as most files
+        and R's default) or factors to multiply by ``weights`` (False).
+    rho : float, optional, keyword-only
+        Fay's coefficient, required with ``replicate_method="fay"``.
 
     Attributes
     ----------
@@ -115,6 +143,10 @@ class Design:
     weighting : PostStratification or None
         The post-stratification behind the weights, for designs made by
         :meth:`from_population`.
+    replicate_weights : pandas.DataFrame or None
+        The analysis replicate weights, one column per replicate, aligned with
+        ``data`` (materialised on access for replicates built by
+        :func:`~surveyweights.replicate`); ``None`` without replicates.
 
     Raises
     ------
@@ -146,6 +178,13 @@ class Design:
     lonely_psu: str = "fail"
     weighting: PostStratification | None = field(default=None, repr=False)
     variance: VarianceMethod | None = field(default=None, repr=False)
+    replicate_weights: InitVar[Any] = None
+    replicate_method: InitVar[str | None] = None
+    scale: InitVar[float | None] = None
+    rscales: InitVar[Any] = None
+    mse: InitVar[bool] = False
+    combined_weights: InitVar[bool] = True
+    rho: InitVar[float | None] = None
     # the arrays the variance engine reads (derived, never passed in)
     _w: np.ndarray = field(init=False, repr=False, compare=False)
     _h: np.ndarray = field(init=False, repr=False, compare=False)
@@ -154,8 +193,10 @@ class Design:
     _f_h: np.ndarray = field(init=False, repr=False, compare=False)
     _stratum_labels: np.ndarray = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, replicate_weights=None, replicate_method=None, scale=None,
+                      rscales=None, mse=False, combined_weights=True, rho=None) -> None:
         data = self.data
+        weights_given = self.weights is not None
         if not isinstance(data, pd.DataFrame):
             raise InputError(f"data must be a pandas DataFrame, got {type(data).__name__}")
         if not data.index.is_unique:
@@ -324,6 +365,22 @@ class Design:
         object.__setattr__(self, "_f_h", np.asarray(f_h, dtype=float))
         object.__setattr__(self, "_stratum_labels", labels)
 
+        if replicate_weights is not None:
+            if not weights_given:
+                raise DesignError(
+                    "a replicate-weight design needs the full-sample weights: pass weights= "
+                    "(the analysis weight column of the file, e.g. weights='PWGTP')"
+                )
+            object.__setattr__(self, "variance", _file_replicates(
+                data, w, replicate_weights, replicate_method, scale, rscales, mse,
+                combined_weights, rho))
+        elif any(v is not None for v in (replicate_method, scale, rscales, rho)) or mse:
+            raise InputError(
+                "replicate_method=, scale=, rscales=, mse= and rho= describe replicate weights; "
+                "pass replicate_weights= too, or build replicates from this design with "
+                "sw.replicate(design, method=...)"
+            )
+
     # ----------------------------------------------------------------- builders
     @classmethod
     def from_population(
@@ -395,8 +452,155 @@ class Design:
         return pd.DataFrame({"stratum": self._stratum_labels, "n": self._n_h,
                              "sampling_fraction": self._f_h, "N": N_h, "weight_sum": wsum})
 
+    def _replicate_weights(self) -> pd.DataFrame | None:
+        v = self.variance
+        if not isinstance(v, ReplicateWeights):
+            return None
+        return pd.DataFrame(v.analysis_weights(self), index=self.data.index, columns=list(v.names))
+
     def __repr__(self) -> str:
+        if isinstance(self.variance, ReplicateWeights):
+            v = self.variance
+            return (f"Design({self.n} units with {v.n_replicates} {v.type!r} replicate weights"
+                    f"{' (mse)' if v.mse else ''}, population size {self.population_size:,.1f}, "
+                    f"degf {self.degf})")
         kind = f"{self.n_psu} PSUs (clusters of {self.ids!r})" if self.ids else f"{self.n} units"
         fpc = "with fpc" if self.fpc is not None else "without fpc"
         return (f"Design({kind} in {self.n_strata} strata, {fpc}, population size "
                 f"{self.population_size:,.1f}, degf {self.degf}, variance {self.variance.name!r})")
+
+
+# ``replicate_weights`` is an init-only argument (the spec: columns, a regex, a
+# frame); on a design it reads back the analysis replicate weights as a DataFrame.
+Design.replicate_weights = property(  # type: ignore[assignment]
+    Design._replicate_weights,
+    doc="The analysis replicate weights (n x R DataFrame aligned with data), or None.",
+)
+
+#: The ``replicate_method`` values of a design read from a file.
+FILE_REPLICATE_METHODS: tuple[str, ...] = (
+    "jk1", "jkn", "brr", "fay", "bootstrap", "subbootstrap", "sdr", "other",
+)
+
+
+def _file_replicates(data: pd.DataFrame, w: np.ndarray, spec: Any, method: Any, scale: Any,
+                     rscales: Any, mse: Any, combined: Any, rho: Any) -> ReplicateWeights:
+    """Validate replicate weights given with a design (R's ``svrepdesign``)."""
+    n = len(data)
+    if isinstance(spec, str):
+        try:
+            pattern = re.compile(spec)
+        except re.error as exc:
+            raise InputError(f"replicate_weights={spec!r} is not a valid regular expression ({exc})") from None
+        cols = [c for c in data.columns if isinstance(c, str) and pattern.search(c)]
+        if not cols:
+            raise InputError(
+                f"replicate_weights={spec!r} matches no column of the data; give the replicate "
+                f"columns as a list or a pattern such as 'PWGTP[0-9]+'"
+            )
+        frame = data[cols]
+    elif isinstance(spec, pd.DataFrame):
+        if not spec.index.equals(data.index):
+            raise InputError(
+                "replicate_weights DataFrame is not aligned with the data's index; pass columns "
+                "of the data, or a frame with the same index"
+            )
+        frame = spec
+    elif isinstance(spec, np.ndarray):
+        if spec.ndim != 2 or spec.shape[0] != n:
+            raise InputError(
+                f"replicate_weights array has shape {spec.shape}; it needs one row per unit ({n}) "
+                f"and one column per replicate"
+            )
+        frame = pd.DataFrame(spec, index=data.index,
+                             columns=[f"rep{i + 1}" for i in range(spec.shape[1])])
+    else:
+        try:
+            cols = as_columns(spec, what="replicate_weights")
+        except InputError:
+            raise InputError(
+                f"replicate_weights must be a list of column names, a regular expression, a "
+                f"DataFrame or an (n, R) array, got {type(spec).__name__}"
+            ) from None
+        check_columns(data, cols, what="replicate_weights", table="the data")
+        frame = data[list(cols)]
+    names = tuple(str(c) for c in frame.columns)
+    R = len(names)
+    if R < 2:
+        raise InputError(f"replicate_weights gives {R} column(s); a replicate design needs at least 2")
+    if method is None or method not in FILE_REPLICATE_METHODS:
+        raise InputError(
+            f"replicate_method={method!r} is not valid; say how the replicate weights were made, "
+            f"one of {list(FILE_REPLICATE_METHODS)} (R's svrepdesign type=)"
+        )
+    mat = np.empty((n, R))
+    for j, c in enumerate(frame.columns):
+        col = frame[c]
+        if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+            raise DesignError(
+                f"replicate weight column {show(c)} is not numeric (dtype {col.dtype}); convert it "
+                f"with pd.to_numeric first"
+            )
+        mat[:, j] = col.to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isfinite(mat)
+    if bad.any():
+        j = int(np.flatnonzero(bad.any(axis=0))[0])
+        rows = bad[:, j]
+        raise DesignError(
+            f"replicate weight column {names[j]!r} is missing or infinite in {int(rows.sum())} "
+            f"row(s) (index {_rows(data.index, rows)}); every unit needs a finite replicate weight "
+            f"(0 for a unit dropped from a replicate)"
+        )
+    if not isinstance(combined, (bool, np.bool_)):
+        raise InputError(f"combined_weights={combined!r} must be True or False")
+    if not combined:
+        mat *= w[:, None]
+    if not isinstance(mse, (bool, np.bool_)):
+        raise InputError(f"mse={mse!r} must be True or False")
+    if rho is not None and method != "fay":
+        raise InputError(f"rho= is Fay's coefficient; it is used only with replicate_method='fay'")
+    if method == "fay":
+        if rho is None or not isinstance(rho, (int, float, np.floating)) or not 0 < rho < 1:
+            raise InputError(
+                f"replicate_method='fay' needs rho= strictly between 0 and 1 (Fay's coefficient "
+                f"the file was made with), got {rho!r}"
+            )
+    default = {
+        "brr": 1.0 / R,
+        "fay": 1.0 / (R * (1.0 - float(rho or 0.0)) ** 2),
+        "bootstrap": 1.0 / (R - 1),
+        "subbootstrap": 1.0 / (R - 1),
+        "sdr": 4.0 / R,
+        "jkn": 1.0,
+    }.get(method)
+    if scale is None:
+        if default is None:
+            raise InputError(
+                f"replicate_method={method!r} needs scale=: for a delete-one jackknife of R "
+                f"PSUs without fpc it is (R - 1)/R = {(R - 1) / R!r}; take it from the file's "
+                f"documentation"
+            )
+        scale = default
+    if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(scale) or scale <= 0:
+        raise InputError(f"scale={scale!r} must be a positive number")
+    if rscales is None:
+        if method == "jkn":
+            raise InputError(
+                "replicate_method='jkn' needs rscales=, one (n_h - 1)/n_h per replicate (times "
+                "1 - f_h with an fpc), as R's svrepdesign"
+            )
+        rs = np.ones(R)
+    else:
+        rs = np.asarray(rscales, dtype=float).ravel()
+        if rs.size == 1:
+            rs = np.full(R, float(rs[0]))
+        if rs.size != R:
+            raise InputError(f"rscales has {rs.size} values; give one per replicate ({R}) or a single number")
+        if not np.isfinite(rs).all() or (rs < 0).any():
+            raise InputError("rscales must be finite and >= 0")
+    rank = numerical_rank(mat)
+    return ReplicateWeights(UnitWeights(np.ascontiguousarray(mat)), float(scale), rs,
+                            mse=bool(mse), type=str(method),
+                            rho=float(rho) if rho is not None else None, names=names,
+                            design_degf=rank - 1)

@@ -3,7 +3,9 @@
 * :mod:`.base` -- the seam: the :class:`VarianceMethod` protocol every method
   implements and the :class:`DomainVariance` result estimators read;
 * :mod:`.taylor` -- stratified Taylor linearization of a one-stage design with fpc
-  and lonely-PSU rules (R's ``svyrecvar``), the default.
+  and lonely-PSU rules (R's ``svyrecvar``), the default;
+* :mod:`.replicate` -- replicate weights (R's ``svrVar``): jackknife, BRR/Fay,
+  bootstrap, SDR, or any replicate weights read from a file.
 
 Calibration residuals, replicate weights, multistage recursion and database
 engines are further methods behind the same seam.
@@ -11,7 +13,9 @@ engines are further methods behind the same seam.
 
 from __future__ import annotations
 
-from .base import DomainVariance, Reestimate, VarianceMethod
+from .base import DomainTotals, DomainVariance, Reestimate, VarianceMethod
+from .replicate import ReplicateWeights
 from .taylor import TaylorLinearization
 
-__all__ = ["DomainVariance", "Reestimate", "TaylorLinearization", "VarianceMethod"]
+__all__ = ["DomainTotals", "DomainVariance", "Reestimate", "ReplicateWeights",
+           "TaylorLinearization", "VarianceMethod"]
