@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from . import datasets, errors
 from .barometer.replica import ReplicaResult, make_barometer_replica
-from .design import Design
+from .design import Design, replicate
+from .design.export import read_replicate_design, write_replicate_design
 from .errors import SurveyWeightsError, SurveyWeightsWarning
 from .estimation import (
     ChisqTest,
@@ -74,14 +75,17 @@ __all__ = [
     "mean",
     "multiply_impute",
     "parse_count",
+    "plots",
     "poststratify",
     "proportion",
-    "plots",
+    "read_replicate_design",
     "recombine",
+    "replicate",
     "report_table",
     "response_accounting",
     "screen_responses",
     "total",
+    "write_replicate_design",
 ]
 
 
