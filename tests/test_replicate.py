@@ -337,3 +337,23 @@ def test_satterthwaite_falls_back_to_design_df():
         a = sw.mean(r, "y", by="g", df="satterthwaite").to_frame()
         b = sw.mean(r, "y", by="g").to_frame()
     np.testing.assert_array_equal(a["df"], b["df"])
+
+
+def test_subset_and_na_policies_on_replicate_designs():
+    """subset= equals the same domain of by=, and na='available' equals leaving the
+    missing rows out of the domain (R's na.rm=TRUE: design[!is.na(y), ])."""
+    rng = np.random.default_rng(11)
+    df = _clustered(rng, H=3)
+    r = sw.replicate(_design(df), method="jkn")
+    by = sw.mean(r, "y", by="g").to_frame().set_index("g")
+    sub = sw.mean(r, "y", subset=(df["g"] == "a")).to_frame()
+    np.testing.assert_allclose(sub["se"].iloc[0], by.loc["a", "se"], rtol=1e-12)
+    assert sub["df"].iloc[0] == by.loc["a", "df"]
+    holes = df.assign(y=df["y"].where(rng.random(len(df)) > 0.2))
+    rh = sw.replicate(_design(holes), method="jkn")
+    with pytest.raises(sw.errors.MissingValueError):
+        sw.mean(rh, "y")
+    got = sw.mean(rh, "y", na="available").to_frame()
+    want = sw.mean(rh, "y", subset=holes["y"].notna(), na="available").to_frame()
+    np.testing.assert_allclose(got["se"], want["se"], rtol=1e-12)
+    assert got["n_missing"].iloc[0] == holes["y"].isna().sum()

@@ -77,17 +77,30 @@ class ReplicateNAWarning(SurveyWeightsWarning):
 def numerical_rank(m: np.ndarray, tol: float = RANK_TOLERANCE) -> int:
     """The rank of ``m`` with R's relative tolerance: columns scaled to unit length,
     singular values below ``tol`` count as zero (R's ``qr(x, tol = 1e-5)$rank``
-    for all but near-degenerate matrices)."""
+    for all but near-degenerate matrices).
+
+    For a tall matrix the eigenvalues of its column Gram matrix, normalised to a
+    unit diagonal, are the squared singular values of the column-scaled matrix:
+    one BLAS product and no copy of ``m``.
+    """
     m = np.asarray(m, dtype=float)
     if m.size == 0:
         return 0
-    norms = np.sqrt(np.einsum("ij,ij->j", m, m))
-    nz = norms > 0
-    if not nz.any():
-        return 0
-    m = m[:, nz] / norms[nz]
     rows, cols = m.shape
-    gram = m @ m.T if rows <= cols else m.T @ m
+    if rows >= cols:
+        gram = m.T @ m
+        d = np.sqrt(np.diag(gram))
+        nz = d > 0
+        if not nz.any():
+            return 0
+        gram = gram[np.ix_(nz, nz)] / np.outer(d[nz], d[nz])
+    else:
+        norms = np.sqrt(np.einsum("ij,ij->j", m, m))
+        nz = norms > 0
+        if not nz.any():
+            return 0
+        scaled = m[:, nz] / norms[nz]
+        gram = scaled @ scaled.T
     ev = np.linalg.eigvalsh(gram)
     return int((ev > tol * tol).sum())
 
@@ -178,6 +191,7 @@ class ClusterFactors:
 
     cluster: np.ndarray
     factors: np.ndarray
+    _full_rank: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n_replicates(self) -> int:
@@ -196,6 +210,10 @@ class ClusterFactors:
 
     def rank(self, w: np.ndarray, rows: np.ndarray) -> int:
         touched = np.unique(self.cluster[rows])
+        if len(touched) == self.factors.shape[0]:  # every PSU: the design's rank, once
+            if "all" not in self._full_rank:
+                self._full_rank["all"] = numerical_rank(self.factors)
+            return self._full_rank["all"]
         return numerical_rank(self.factors[touched])
 
 
