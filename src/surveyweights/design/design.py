@@ -27,7 +27,7 @@ from .._strata import as_columns, check_columns, factorize_keys, show
 from ..errors import DesignError, InputError, LonelyPSUError
 from ..frame import PopulationFrame
 from ..variance import TaylorLinearization, VarianceMethod
-from ..variance.replicate import ReplicateWeights, UnitWeights, numerical_rank
+from ..variance.replicate import ReplicateWeights, UnitWeights
 from ..weighting.poststratify import PostStratification, poststratify
 
 __all__ = ["Design", "LONELY_PSU_OPTIONS"]
@@ -533,17 +533,16 @@ def _file_replicates(data: pd.DataFrame, w: np.ndarray, spec: Any, method: Any, 
             f"replicate_method={method!r} is not valid; say how the replicate weights were made, "
             f"one of {list(FILE_REPLICATE_METHODS)} (R's svrepdesign type=)"
         )
-    mat = np.empty((n, R))
-    for j, c in enumerate(frame.columns):
-        col = frame[c]
-        if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+    for c, dtype in frame.dtypes.items():
+        if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
             raise DesignError(
-                f"replicate weight column {show(c)} is not numeric (dtype {col.dtype}); convert it "
+                f"replicate weight column {show(c)} is not numeric (dtype {dtype}); convert it "
                 f"with pd.to_numeric first"
             )
-        mat[:, j] = col.to_numpy(dtype=float, na_value=np.nan)
-    bad = ~np.isfinite(mat)
-    if bad.any():
+    mat = np.ascontiguousarray(frame.to_numpy(dtype=float, na_value=np.nan))
+    finite = np.isfinite(mat)
+    if not finite.all():
+        bad = ~finite
         j = int(np.flatnonzero(bad.any(axis=0))[0])
         rows = bad[:, j]
         raise DesignError(
@@ -599,8 +598,9 @@ def _file_replicates(data: pd.DataFrame, w: np.ndarray, spec: Any, method: Any, 
             raise InputError(f"rscales has {rs.size} values; give one per replicate ({R}) or a single number")
         if not np.isfinite(rs).all() or (rs < 0).any():
             raise InputError("rscales must be finite and >= 0")
-    rank = numerical_rank(mat)
-    return ReplicateWeights(UnitWeights(np.ascontiguousarray(mat)), float(scale), rs,
+    structure = UnitWeights(mat)
+    rank = structure.rank(w, np.arange(n))
+    return ReplicateWeights(structure, float(scale), rs,
                             mse=bool(mse), type=str(method),
                             rho=float(rho) if rho is not None else None, names=names,
                             design_degf=rank - 1)

@@ -19,6 +19,7 @@ from ._domains import apply_na_policy, domains, item, subset_mask
 from .._strata import show
 from ..design import Design, require_design
 from ..errors import DomainError, InputError
+from ..variance.base import DomainTotals
 from .estimates import _check_level, resolve_df
 
 __all__ = ["difference", "Difference", "chisq_test", "ChisqTest"]
@@ -146,13 +147,16 @@ def difference(
         est.append(p)
         scores[rows] = sign * w[rows, None] * (y[rows] - p) / W
     pair = np.where((code == ia) | (code == ib), 0, -1)
+    L = y.shape[1]
 
-    def reestimate(wr: np.ndarray) -> np.ndarray:
-        wr = np.asarray(wr, dtype=float)
-        pa, pb = ((wr[code == g, None] * y[code == g]).sum(axis=0) / wr[code == g].sum()
-                  for g in (ia, ib))
-        return (pa - pb)[None, :]
+    def contrast(t: np.ndarray) -> np.ndarray:
+        means = t[..., :L] / t[..., L:]  # (..., 2, L): domain a, domain b
+        return (means[..., 0, :] - means[..., 1, :])[..., None, :]
 
+    # the difference as a function of the two domains' totals of (y, 1)
+    reestimate = DomainTotals(np.column_stack([y, np.ones(len(y))]),
+                              np.where(code == ia, 0, np.where(code == ib, 1, -1)), 2,
+                              contrast, (est[0] - est[1])[None, :])
     lin = design.variance.variance(design, scores, pair, 1, reestimate=reestimate)
     se = np.sqrt(np.maximum(lin.variance[0], 0.0))
     ddf = np.full((1, y.shape[1]), design.variance.domain_df(design, np.where(
@@ -310,10 +314,8 @@ def chisq_test(
     W = w[inside].sum()
     p = (w[inside, None] * cells[inside]).sum(axis=0) / W
     scores = np.where(inside[:, None], w[:, None] * (cells - p) / W, 0.0)
-    def reestimate(wr: np.ndarray) -> np.ndarray:
-        wr = np.asarray(wr, dtype=float)[inside]
-        return (wr[:, None] * cells[inside]).sum(axis=0) / wr.sum()
-
+    # the cell proportions as ratios of totals over the analysed units
+    reestimate = DomainTotals.ratio(cells, np.where(inside, 0, -1), 1, estimate=p[None, :])
     V = design.variance.covariance(design, scores, inside, reestimate=reestimate)
     N = float(mask.sum())
     nu = design.variance.domain_df(design, dom.code, 1)[0]

@@ -128,6 +128,7 @@ class UnitWeights:
     """
 
     matrix: np.ndarray
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n_replicates(self) -> int:
@@ -155,7 +156,40 @@ class UnitWeights:
         return np.ascontiguousarray(t.T).reshape(self.n_replicates, G, K)
 
     def rank(self, w: np.ndarray, rows: np.ndarray) -> int:
-        return numerical_rank(self.matrix[rows])
+        return unit_rank(self.matrix, np.asarray(rows), self._row_max())
+
+    def _row_max(self) -> np.ndarray:
+        if "row_max2" not in self._cache:
+            m = self.matrix
+            self._cache["row_max2"] = np.maximum(m.max(axis=1), -m.min(axis=1)) ** 2
+        return self._cache["row_max2"]
+
+
+def unit_rank(matrix: np.ndarray, rows: np.ndarray, row_max2: np.ndarray | None = None,
+              tol: float = RANK_TOLERANCE) -> int:
+    """:func:`numerical_rank` of ``matrix[rows]`` (n_D x R), certified from a few rows
+    when they already have full column rank.
+
+    With A the domain's rows, B a subset of them and c_j the column norms of A,
+    ``C^-1 A'A C^-1 >= C^-1 B'B C^-1``, whose smallest eigenvalue is at least
+    ``lambda_min(B'B) / max_j c_j^2`` and ``max_j c_j^2 <= sum_i max_j A_ij^2``.  So
+    if ``lambda_min(B'B) > tol^2 sum_i max_j A_ij^2`` the domain's replicate weights
+    have full rank R under the same criterion, at the cost of a k x R product
+    (k = 4R rows spread over the domain) instead of an n_D x R one.  Otherwise
+    (e.g. jackknife-structured weights) the full Gram matrix decides.
+    """
+    R = matrix.shape[1]
+    n_d = len(rows)
+    if n_d > 4 * R and row_max2 is not None:
+        bound = float(row_max2[rows].sum())
+        for k in (4 * R, 16 * R):
+            if n_d <= k:
+                break
+            sub = matrix[rows[np.linspace(0, n_d - 1, k).astype(np.intp)]]
+            ev = np.linalg.eigvalsh(sub.T @ sub)
+            if ev[0] > tol * tol * bound:
+                return R
+    return numerical_rank(matrix[rows], tol)
 
 
 def _cluster_totals(cluster: np.ndarray, n_clusters: int, w: np.ndarray, values: np.ndarray,
