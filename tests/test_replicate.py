@@ -357,3 +357,18 @@ def test_subset_and_na_policies_on_replicate_designs():
     want = sw.mean(rh, "y", subset=holes["y"].notna(), na="available").to_frame()
     np.testing.assert_allclose(got["se"], want["se"], rtol=1e-12)
     assert got["n_missing"].iloc[0] == holes["y"].isna().sum()
+
+
+def test_unit_rank_certified_and_fallback():
+    """The few-row certificate gives the full rank only when it holds; a rank-deficient
+    (jackknife-structured) matrix falls back to the exact computation."""
+    from surveyweights.variance.replicate import unit_rank
+    rng = np.random.default_rng(0)
+    full = rng.uniform(0.3, 1.7, (500, 10))
+    rows = np.arange(500)
+    rmax = np.max(full * full, axis=1)
+    assert unit_rank(full, rows, rmax) == 10
+    deficient = full.copy()
+    deficient[:, 3] = deficient[:, 1] + deficient[:, 2]
+    assert unit_rank(deficient, rows, np.max(deficient ** 2, axis=1)) == 9
+    assert unit_rank(deficient, rows, None) == numerical_rank(deficient) == 9
