@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -82,3 +84,178 @@ def test_bad_usage_exits_with_usage(argv):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2
+
+
+# ---------------------------------------------------------------------------
+# the CLI never destroys input (issue 16)
+# ---------------------------------------------------------------------------
+
+
+def _weights_files(tmp_path):
+    pop = tmp_path / "pop.csv"
+    pop.write_text("sector,N\nA,10\nNA,20\n007,30\n", encoding="utf-8")
+    resp = tmp_path / "resp.csv"
+    resp.write_text("id,sector,note\n007,A,NA\n0042,NA,\n1,007,n/a\n2,A,x\n", encoding="utf-8")
+    return pop, resp
+
+
+def _weights(pop, resp, out, *extra):
+    return main(["weights", "--population", str(pop), "--responses", str(resp),
+                 "--strata", "sector", "--out", str(out), *extra])
+
+
+def test_ids_and_codes_survive_a_round_trip_as_text(tmp_path):
+    pop, resp = _weights_files(tmp_path)
+    out = tmp_path / "out.csv"
+    assert _weights(pop, resp, out) == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "id,sector,note,weight"
+    # 007 stays 007, NA stays NA (a stratum code and a note), empty stays empty
+    assert [ln.rsplit(",", 1)[0] for ln in lines[1:]] == ["007,A,NA", "0042,NA,", "1,007,n/a", "2,A,x"]
+    assert [float(ln.rsplit(",", 1)[1]) for ln in lines[1:]] == [5.0, 20.0, 30.0, 5.0]
+
+
+@pytest.mark.parametrize("which", ["responses", "population", "responses_link"])
+def test_out_equal_to_an_input_is_refused_and_the_input_is_unchanged(tmp_path, capsys, which):
+    pop, resp = _weights_files(tmp_path)
+    before = {p: p.read_bytes() for p in (pop, resp)}
+    if which == "responses_link":
+        out = tmp_path / "link.csv"
+        out.symlink_to(resp)
+        opt, target = "--responses", resp
+    else:
+        target = resp if which == "responses" else pop
+        out, opt = target, f"--{which}"
+    rc = _weights(pop, resp, out, "--force")
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"is the input file given as {opt} '{target}'" in err
+    assert "choose another output path" in err
+    assert {p: p.read_bytes() for p in (pop, resp)} == before
+
+
+def test_existing_output_is_not_overwritten_without_force(tmp_path, capsys):
+    pop, resp = _weights_files(tmp_path)
+    out = tmp_path / "out.csv"
+    out.write_bytes(b"precious\n")
+    assert _weights(pop, resp, out) == 2
+    err = capsys.readouterr().err
+    assert err == (f"surveyweights: error: output file '{out}' already exists; pass --force to "
+                   f"overwrite it, or choose another output path\n")
+    assert out.read_bytes() == b"precious\n"
+    assert _weights(pop, resp, out, "--force") == 0
+    assert out.read_text(encoding="utf-8").startswith("id,sector,note,weight\n")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp left
+
+
+def test_missing_output_folder_is_one_line_exit_2(tmp_path, capsys):
+    pop, resp = _weights_files(tmp_path)
+    rc = _weights(pop, resp, tmp_path / "nope" / "out.csv")
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert err == (f"surveyweights: error: output folder '{tmp_path / 'nope'}' does not exist; "
+                   f"create it first or choose another output path\n")
+
+
+def test_a_failed_write_leaves_no_partial_file(tmp_path, monkeypatch, capsys):
+    pop, resp = _weights_files(tmp_path)
+    out = tmp_path / "out.csv"
+    out.write_bytes(b"old\n")
+
+    def boom(self, path, **kw):
+        Path(path).write_text("half", encoding="utf-8")
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
+    assert _weights(pop, resp, out, "--force") == 2
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and err.count("\n") == 1
+    assert out.read_bytes() == b"old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "pop.csv", "resp.csv"]
+
+
+@pytest.mark.parametrize("case, match", [
+    ("missing", r"responses file '.*absent\.csv' does not exist; check the path"),
+    ("folder", r"responses file '.*' is a folder, not a file"),
+    ("latin1", r"responses file '.*' is not valid utf-8 text \(byte 0xe9 at position \d+\); pass the "
+               r"file's encoding, e.g. encoding='latin-1' \(command line: --encoding latin-1\)"),
+    ("empty", r"responses file '.*' is empty"),
+    ("dupes", r"responses file '.*' has duplicate column names \['sector'\]"),
+    ("semicolon", r"has a single column 'id;sector' when read with sep=','; it looks separated by "
+                  r"';': pass sep=';'"),
+    ("unreadable", r"responses file '.*' cannot be read \(Permission denied\)"),
+])
+def test_bad_input_files_are_one_line_errors(tmp_path, capsys, case, match):
+    pop, _ = _weights_files(tmp_path)
+    resp = tmp_path / "r.csv"
+    if case == "missing":
+        resp = tmp_path / "absent.csv"
+    elif case == "folder":
+        resp = tmp_path / "dir"
+        resp.mkdir()
+    elif case == "latin1":
+        resp.write_bytes("id,sector\n1,Caf\xe9\n".encode("latin-1"))
+    elif case == "empty":
+        resp.write_bytes(b"")
+    elif case == "dupes":
+        resp.write_text("id,sector,sector\n1,A,A\n", encoding="utf-8")
+    elif case == "semicolon":
+        resp.write_text("id;sector\n1;A\n", encoding="utf-8")
+    elif case == "unreadable":
+        import os
+        if os.geteuid() == 0:
+            pytest.skip("root reads every file")
+        resp.write_text("id,sector\n1,A\n", encoding="utf-8")
+        resp.chmod(0)
+    rc = _weights(pop, resp, tmp_path / "o.csv")
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert re.search(match, err), err
+
+
+def test_latin1_files_work_with_encoding(tmp_path):
+    pop = tmp_path / "pop.csv"
+    pop.write_bytes("sector,N\nCaf\xe9,10\n".encode("latin-1"))
+    resp = tmp_path / "r.csv"
+    resp.write_bytes("id,sector\n1,Caf\xe9\n2,Caf\xe9\n".encode("latin-1"))
+    out = tmp_path / "o.csv"
+    assert _weights(pop, resp, out, "--encoding", "latin-1") == 0
+    assert out.read_bytes().decode("latin-1").splitlines()[1] == "1,Caf\xe9,5.0"
+
+
+def test_barometer_refuses_a_folder_with_files_without_force(tmp_path, capsys):
+    out = tmp_path / "res"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine", encoding="utf-8")
+    assert main(["barometer", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"surveyweights: error: output folder '{out}' already exists; pass --force to "
+                   f"overwrite it, or choose another output path\n")
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+def test_usage_errors_are_one_line(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["weights", "--population"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "expected one argument" in err
+
+
+def test_unexpected_errors_are_one_line(tmp_path, capsys, monkeypatch):
+    pop, resp = _weights_files(tmp_path)
+    import surveyweights.cli as cli
+
+    def broken(*a, **k):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(cli, "poststratify", broken)
+    assert _weights(pop, resp, tmp_path / "o.csv") == 2
+    err = capsys.readouterr().err
+    assert err == ("surveyweights: error: unexpected ZeroDivisionError: boom (rerun with "
+                   "--traceback and report it)\n")
+    with pytest.raises(ZeroDivisionError):
+        main(["--traceback", "weights", "--population", str(pop), "--responses", str(resp),
+              "--strata", "sector", "--out", str(tmp_path / "o.csv")])

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import surveyweights as sw
+from surveyweights import testing as swt
 from surveyweights.barometer._data import data_file
 from surveyweights.datasets import NACE_CODES, SIZE_CODES
 
@@ -86,7 +87,8 @@ def test_weights_against_transcribed_tables(strata):
     diag = ps.diagnostics.merge(strata, on=["nace", "size"], suffixes=("", "_t"))
     assert len(diag) == 44
     np.testing.assert_allclose(diag["weight"], diag["N_t"] / diag["responses"], rtol=1e-15)
-    np.testing.assert_allclose(diag["weight_sum"], diag["N_t"], rtol=1e-12)
+    # sums to N_h per stratum and to N = 37839, every weight N_h / n_h (against the transcription)
+    swt.assert_weights_calibrated(ps, strata, ["nace", "size"], data=resp, rtol=1e-12)
     assert ps.summary["weight_sum"] == pytest.approx(37839, rel=1e-12)
 
 

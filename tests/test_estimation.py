@@ -230,7 +230,7 @@ def test_errors_name_the_fix(desA):
         sw.proportion(desA, "is_adopter", na="drop")
     with pytest.raises(InputError, match="the first argument must be a Design"):
         sw.proportion(desA.data, "is_adopter")
-    with pytest.raises(InputError, match="subset=.* could not be evaluated"):
+    with pytest.raises(InputError, match=r"subset: expression 'nonsense ===' is not valid \(invalid syntax\)"):
         sw.proportion(desA, "is_adopter", subset="nonsense ===")
 
 

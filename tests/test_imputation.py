@@ -613,7 +613,7 @@ def test_error_misaligned_or_bad_masks():
         hot_deck(df, ["y"], by="g", rng=0, eligible={"y": m})
     with pytest.raises(InputError, match=r"eligible\['y'\] has dtype int64, but an eligibility mask must be boolean"):
         hot_deck(df, ["y"], by="g", rng=0, eligible={"y": np.ones(6, int)})
-    with pytest.raises(InputError, match=r"eligible\['y'\]='nonsense ==' is not a valid query"):
+    with pytest.raises(InputError, match=r"eligible\['y'\]: expression 'nonsense ==' is not valid \(invalid syntax\)"):
         hot_deck(df, ["y"], by="g", rng=0, eligible={"y": "nonsense =="})
     with pytest.raises(InputError, match=r"eligible names \['x'\], which are not items"):
         hot_deck(df, ["y"], by="g", rng=0, eligible={"x": np.ones(6, bool)})

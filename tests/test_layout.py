@@ -16,7 +16,11 @@ import surveyweights as sw
 
 PACKAGE = Path(sw.__file__).parent
 #: Front doors: they may load the case study's bundled data or run its main job.
-FRONT_DOORS = {"surveyweights", "surveyweights.datasets", "surveyweights.cli"}
+FRONT_DOORS = {"surveyweights", "surveyweights.datasets", "surveyweights.cli",
+               # the pytest plugin serves the case study's data as fixtures to users' suites
+               "surveyweights.testing.plugin"}
+#: Helpers for users' test suites: the library itself never imports them.
+TESTING = "surveyweights.testing"
 #: 0.1 import paths, aliases of the moved modules (see their docstrings).
 OLD_PATHS = {f"surveyweights.{m}" for m in ("ci", "plots", "recombine", "replica", "rubin")}
 
@@ -81,6 +85,25 @@ def test_general_library_imports_nothing_from_the_barometer():
                  for m in general}
     offenders = {m: t for m, t in offenders.items() if t}
     assert not offenders, f"general modules importing the case study or a front door: {offenders}"
+
+
+def test_library_does_not_import_its_testing_helpers():
+    g = _graph()
+    assert "surveyweights.datasets" in g["surveyweights.testing.plugin"]
+    users = {m: sorted(t for t in g[m] if t == TESTING or t.startswith(TESTING + "."))
+             for m in g if not (m == TESTING or m.startswith(TESTING + "."))}
+    assert not {m: t for m, t in users.items() if t}, "the library imports surveyweights.testing"
+
+
+def test_testing_helpers_need_no_hypothesis_except_the_strategies():
+    """hypothesis is optional: only testing/strategies.py may import it."""
+    for name, path in _modules().items():
+        if name == TESTING + ".strategies":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        mods = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        mods |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert not any(m.split(".")[0] == "hypothesis" for m in mods), name
 
 
 def test_no_import_cycles():

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import surveyweights as sw
 from surveyweights import replica
+from surveyweights import testing as swt
 from surveyweights.datasets import NACE_CODES, SIZE_CODES
 from surveyweights.errors import InputError
 
@@ -108,11 +109,15 @@ def best_35_39(strata) -> float:
 
 
 # ------------------------------------------------------------------- structure
-def test_stratum_counts_are_tabel2(complete, data, strata):
-    expected = strata.set_index(["nace", "size"])["responses"]
+def _counts(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Units per (nace, size) stratum of a replica file, as a frame to compare with Tabel 1/2."""
+    return frame[["nace", "size"]].astype(str).value_counts().rename(name).reset_index()
+
+
+def test_stratum_counts_are_tabel2(complete, data):
     for frame in (complete, data):
-        got = frame.groupby([frame["nace"].astype(str), frame["size"].astype(str)]).size()
-        assert got.reindex(expected.index).tolist() == expected.tolist()
+        swt.assert_frame_equal_published(_counts(frame, "responses"), sw.datasets.barometer_2025_frame(),
+                                         counts="responses")
         assert len(frame) == 2915 and frame["id"].is_unique
 
 
@@ -282,12 +287,11 @@ def test_raw_screens_back_to_the_usable_rows(data):
     assert raw.loc[mm.index, TECH].isna().any(axis=1).all()
 
 
-def test_sample_ids(data, strata):
+def test_sample_ids(data):
     sample = replica.barometer_2025_replica_sample()
     assert len(sample) == 9610 and sample["id"].is_unique
-    got = sample.groupby([sample["nace"].astype(str), sample["size"].astype(str)]).size()
-    expected = strata.set_index(["nace", "size"])["sample"]
-    assert got.reindex(expected.index).tolist() == expected.tolist()
+    swt.assert_frame_equal_published(_counts(sample, "sample"), sw.datasets.barometer_2025_frame(),
+                                     counts="sample")
     merged = data[["id", "nace", "size"]].merge(sample, on="id", suffixes=("", "_s"))
     assert len(merged) == len(data)
     assert (merged["nace"].astype(str) == merged["nace_s"].astype(str)).all()

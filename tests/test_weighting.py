@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import surveyweights as sw
+from surveyweights import testing as swt
 from surveyweights.errors import MissingValueError, StratumError
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -134,10 +135,8 @@ def survey(draw):
 def test_weights_sum_to_population_in_every_stratum(sv):
     data, pop = sv
     ps = sw.poststratify(data, pop, strata="h")
-    sums = ps.weights.groupby(data["h"]).sum()
-    for h, N in zip(pop["h"], pop["N"]):
-        assert sums[h] == pytest.approx(N, rel=1e-12)
-    assert ps.weights.sum() == pytest.approx(pop["N"].sum(), rel=1e-12)
+    # every stratum sums to N_h, the whole to N, and each weight is N_h / n_h (rtol 1e-12)
+    swt.assert_weights_calibrated(ps, pop, "h", data=data, rtol=1e-12)
 
 
 @settings(max_examples=100, deadline=None)

@@ -20,7 +20,7 @@ Quick start
 
 from __future__ import annotations
 
-from . import datasets, errors
+from . import datasets, errors, expressions
 from .barometer.replica import ReplicaResult, make_barometer_replica
 from .design import Design, replicate
 from .design.export import read_replicate_design, write_replicate_design
@@ -38,6 +38,7 @@ from .estimation import (
     recombine,
     total,
 )
+from .expressions import Expression
 from .frame import PopulationFrame, ResponseAccounting, parse_count, response_accounting
 from .imputation import HotDeckResult, MultipleImputation, combine_rubin, hot_deck, multiply_impute
 from .report import ReportTable, report_table
@@ -51,6 +52,7 @@ __all__ = [
     "Design",
     "Difference",
     "Estimates",
+    "Expression",
     "HotDeckResult",
     "MultipleImputation",
     "PopulationFrame",
@@ -69,6 +71,7 @@ __all__ = [
     "datasets",
     "difference",
     "errors",
+    "expressions",
     "hot_deck",
     "kish_summary",
     "make_barometer_replica",
@@ -84,15 +87,17 @@ __all__ = [
     "report_table",
     "response_accounting",
     "screen_responses",
+    "testing",
     "total",
     "write_replicate_design",
 ]
 
 
 def __getattr__(name: str):
-    # figures need matplotlib, which takes a while to import: load on first use
-    if name == "plots":
+    # figures need matplotlib, which takes a while to import: load on first use;
+    # the testing helpers are for users' test suites only, so they load on first use too
+    if name in ("plots", "testing"):
         import importlib
 
-        return importlib.import_module(".report.plots", __name__)
+        return importlib.import_module(".report.plots" if name == "plots" else ".testing", __name__)
     raise AttributeError(f"module 'surveyweights' has no attribute {name!r}")

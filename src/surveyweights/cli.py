@@ -8,13 +8,20 @@ library exit with status 2 and print the library's message, without a traceback.
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
+import tempfile
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import __version__
+from ._files import atomic_write, check_outputs, read_csv
+from ._strata import check_columns
 from .estimation.ci import CI_METHODS
 from .datasets import barometer_2025_frame
 from .errors import InputError, SurveyWeightsError, SurveyWeightsWarning
@@ -39,12 +46,14 @@ def _cmd_barometer(args: argparse.Namespace) -> int:
     print("AI-Barometer 2025 pipeline: screen -> impute -> weight -> estimate -> tables and figures")
     print(f"Data: {bm.SYNTHETIC_NOTE}.\n")
     df = args.df if args.df in ("design", "satterthwaite") else float(args.df)
+    check_outputs([args.out], [], force=args.force, folder_ok=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SurveyWeightsWarning)
         run = bm.run_barometer(rng=args.seed, method=args.method, df=df,
                                confidence_level=args.confidence_level, progress=say)
-        files = bm.write_outputs(run, args.out, formats=args.formats, locale=args.locale,
-                                 figures=not args.no_figures, progress=say)
+        files = _write_folder(args.out, lambda tmp: bm.write_outputs(
+            run, tmp, formats=args.formats, locale=args.locale, figures=not args.no_figures,
+            progress=say))
     s = run.screening.summary.set_index("rule")["n"]
     acc = response_accounting(barometer_2025_frame())
     print(f"\nScreening: {s['total']:,} responses received, {s['kept']:,} usable "
@@ -87,23 +96,48 @@ def _cmd_barometer(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_folder(out: str, write) -> list:
+    """Let ``write(tmp)`` fill a temporary folder next to ``out``, then move each file in.
+
+    Each file is renamed into place (atomic per file), so an interrupted run leaves
+    either the old file or the complete new one.
+    """
+    target = Path(out)
+    target.mkdir(exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.resolve().parent))
+    try:
+        written = write(tmp)
+        moved = []
+        for f in written:
+            rel = Path(f).relative_to(tmp)
+            dest = target / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(f, dest)
+            moved.append(dest)
+        return moved
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def _cmd_weights(args: argparse.Namespace) -> int:
     strata = [s.strip() for s in args.strata.split(",") if s.strip()]
+    check_outputs([args.out], [("--population", args.population), ("--responses", args.responses)],
+                  force=args.force)
     frame = PopulationFrame.read_csv(args.population, strata=strata, count=args.count,
-                                     thousands=args.thousands, sep=args.sep)
-    try:
-        data = pd.read_csv(args.responses, sep=args.sep, dtype={s: str for s in strata},
-                           keep_default_na=True)
-    except FileNotFoundError:
-        raise InputError(f"responses file {args.responses!r} does not exist") from None
-    ps = poststratify(data, frame, strata=strata)
+                                     thousands=args.thousands, sep=args.sep, encoding=args.encoding)
+    # every column as text: ids such as 007 and codes such as NA come back unchanged
+    data = read_csv(args.responses, what="responses file", sep=args.sep, encoding=args.encoding)
+    check_columns(data, strata, what="strata", table=f"responses file {str(args.responses)!r}")
     if "weight" in data.columns and not args.overwrite:
         raise InputError(
             f"{args.responses!r} already has a 'weight' column; pass --overwrite to replace it"
         )
+    keys = data[strata].replace("", np.nan)  # an empty stratum cell is missing, not a code
+    ps = poststratify(keys, frame, strata=strata)
     out = data.copy()
-    out["weight"] = ps.weights
-    out.to_csv(args.out, index=False, sep=args.sep)
+    out["weight"] = ps.weights.to_numpy()
+    atomic_write(args.out, lambda tmp: out.to_csv(tmp, index=False, sep=args.sep,
+                                                  encoding=args.encoding))
     print(_fmt_table(ps.weight_table(), {"weight": ".4f", "weight_sum": ".1f"}))
     s = ps.summary
     print(
@@ -134,12 +168,21 @@ def _formats(text: str) -> list[str]:
     return items
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors (exit status 2, as every failure)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {_one_line(message)} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="surveyweights",
         description="Design-based estimation for stratified surveys.",
     )
     p.add_argument("--version", action="version", version=f"surveyweights {__version__}")
+    p.add_argument("--traceback", action="store_true",
+                   help="on an unexpected error, show the Python traceback (for bug reports)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     b = sub.add_parser(
@@ -169,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
                    metavar="csv,md,xlsx,tex", help="table formats to write (default: all four)")
     b.add_argument("--no-figures", action="store_true", help="do not draw the figures")
     b.add_argument("--quiet", action="store_true", help="do not print progress")
+    b.add_argument("--force", action="store_true",
+                   help="write into an output folder that already holds files (replacing them)")
     b.set_defaults(func=_cmd_barometer)
 
     w = sub.add_parser(
@@ -188,23 +233,48 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--thousands", default=None, metavar="SEP",
                    help="thousands separator used in the population counts, e.g. '.' for Dutch tables")
     w.add_argument("--sep", default=",", metavar="SEP", help="CSV field separator (default: ,)")
+    w.add_argument("--encoding", default="utf-8", metavar="ENC",
+                   help="text encoding of the input and output files (default: utf-8; e.g. latin-1)")
     w.add_argument("--overwrite", action="store_true", help="replace an existing 'weight' column")
+    w.add_argument("--force", action="store_true", help="overwrite an existing output file")
     w.set_defaults(func=_cmd_weights)
     return p
 
 
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``surveyweights`` command."""
+    """Entry point of the ``surveyweights`` command.
+
+    Every failure is one line on stderr and exit status 2, without a traceback
+    (``--traceback`` shows it for an unexpected error).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
     except SurveyWeightsError as exc:
-        print(f"surveyweights: error: {exc}", file=sys.stderr)
+        print(f"surveyweights: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into e.g. `head`
         sys.stderr.close()
         return 0
+    except OSError as exc:
+        where = f" {exc.filename!r}" if exc.filename else ""
+        print(f"surveyweights: error:{where} {_one_line(exc.strerror or exc)}; check the path "
+              f"and its permissions", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("surveyweights: interrupted; no output file was half-written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last line of defence: one line, no traceback
+        if args.traceback:
+            raise
+        print(f"surveyweights: error: unexpected {type(exc).__name__}: {_one_line(exc)} "
+              f"(rerun with --traceback and report it)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,6 +24,7 @@ __all__ = [
     "DesignError",
     "LonelyPSUError",
     "DomainError",
+    "ExpressionError",
     "ImputationError",
     "ConvergenceError",
     "SurveyWeightsWarning",
@@ -61,6 +62,10 @@ class LonelyPSUError(DesignError):
 
 class DomainError(InputError):
     """A domain or subpopulation is empty or unknown."""
+
+
+class ExpressionError(InputError):
+    """An expression string (``subset=``, ``eligible=``...) is not valid or not allowed."""
 
 
 class ImputationError(InputError):

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._files import read_csv
 from ._strata import as_columns, check_columns, check_no_missing, format_key, row_keys
 from .errors import InputError, PopulationFrameError
 
@@ -352,11 +353,7 @@ class PopulationFrame:
         Dutch ``1.504`` is an error unless ``thousands="."`` is given (pandas alone
         would read it as the float 1.504).
         """
-        try:
-            raw = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False,
-                              encoding=encoding)
-        except FileNotFoundError:
-            raise InputError(f"population file {str(path)!r} does not exist") from None
+        raw = read_csv(path, what="population file", sep=sep, encoding=encoding)
         strata = as_columns(strata, what="strata")
         check_columns(raw, strata, what="strata", table=f"population file {str(path)!r}")
         for c in strata:

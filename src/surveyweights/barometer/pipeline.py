@@ -35,6 +35,7 @@ from ..design import Design
 from ..errors import InputError
 from ..estimation import Estimates, proportion
 from ..estimation.recombine import recombine
+from ..expressions import parse
 from ..imputation import HotDeckResult, hot_deck
 from ..report import ReportTable, report_table
 from ..screening import ScreeningResult, screen_responses
@@ -392,7 +393,7 @@ def write_outputs(
 def _base_n(run: BarometerRun, table: int) -> int:
     sub = SUBSETS[TABLES[table][2]]
     data = run.design.data
-    return int(len(data) if sub is None else len(data.query(sub)))
+    return int(len(data) if sub is None else parse(sub).mask(data).sum())
 
 
 def _figures(run: BarometerRun, out: Path, *, locale: str) -> list[Path]:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from .._strata import as_columns, check_columns, show
 from ..errors import DomainError, InputError, MissingValueError, SurveyWeightsWarning, user_stacklevel
+from ..expressions import Expression, parse
 
 NA_POLICIES: tuple[str, ...] = ("error", "available")
 
@@ -32,25 +33,18 @@ def _rows(idx: pd.Index, mask: np.ndarray) -> str:
 
 
 def subset_mask(data: pd.DataFrame, subset: Any) -> np.ndarray:
-    """Boolean mask of the subpopulation: a mask aligned with data, or a query string.
+    """Boolean mask of the subpopulation: a mask aligned with data, or an expression.
 
-    As R's ``subset()``, a missing value in the condition counts as FALSE.
+    An expression string is parsed by :mod:`surveyweights.expressions` (never run
+    as Python).  A mask must be boolean (``bool``, nullable ``boolean``, or
+    ``object`` holding only True/False) or numeric 0/1.  As R's ``subset()``, a
+    missing value in the condition or the mask counts as FALSE (not selected).
     """
     n = len(data)
     if subset is None:
         return np.ones(n, dtype=bool)
-    if isinstance(subset, str):
-        try:
-            res = data.eval(subset)
-        except Exception as exc:  # pandas raises many types for a bad expression
-            raise InputError(
-                f"subset={subset!r} could not be evaluated on the data ({type(exc).__name__}: "
-                f"{exc}); write a pandas query such as \"adoption == 'adopter'\" or pass a "
-                f"boolean mask"
-            ) from None
-        if not isinstance(res, pd.Series):
-            raise InputError(f"subset={subset!r} does not give one True/False per row")
-        subset = res
+    if isinstance(subset, (str, Expression)):
+        return parse(subset, what="subset").mask(data, what="subset")
     if isinstance(subset, pd.Series):
         if not subset.index.equals(data.index):
             if not subset.index.isin(data.index).all() or len(subset) != n:
@@ -61,17 +55,43 @@ def subset_mask(data: pd.DataFrame, subset: Any) -> np.ndarray:
             subset = subset.reindex(data.index)
         values = subset
     else:
-        values = pd.Series(np.asarray(subset), index=data.index) if np.ndim(subset) == 1 else None
-        if values is None or len(values) != n:
+        values = pd.Series(np.asarray(subset), index=data.index) if (
+            np.ndim(subset) == 1 and len(subset) == n) else None
+        if values is None:
             raise InputError(
-                f"subset must be a boolean mask with one value per row ({n}) or a query string"
+                f"subset must be a boolean mask with one value per row ({n}) or an expression "
+                f"string such as \"size == 'small'\", got {type(subset).__name__} of shape "
+                f"{np.shape(subset)}"
             )
-    if not (pd.api.types.is_bool_dtype(values.dtype) or values.dtype == object):
-        raise InputError(
-            f"subset mask has dtype {values.dtype}, not boolean; compare explicitly, e.g. "
-            f"data['x'] == 1"
-        )
-    return values.fillna(False).to_numpy(dtype=bool)
+    return boolean_mask(values, what="subset")
+
+
+def boolean_mask(values: pd.Series, *, what: str) -> np.ndarray:
+    """A mask from a Series of True/False (or 0/1) values; missing counts as False.
+
+    Anything else (text such as "yes"/"no", other numbers) is an error rather
+    than being coerced by truthiness.
+    """
+    dtype = values.dtype
+    miss = values.isna().to_numpy()
+    if pd.api.types.is_bool_dtype(dtype):
+        return values.to_numpy(dtype=bool, na_value=False)
+    if pd.api.types.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
+        v = values.to_numpy(dtype=float, na_value=np.nan)
+        bad = ~miss & (v != 0) & (v != 1)
+        if not bad.any():
+            return np.where(miss, False, v == 1)
+        example = values[bad].iloc[0]
+    else:
+        obj = values.to_numpy(dtype=object)
+        ok = np.array([m or isinstance(x, (bool, np.bool_)) for x, m in zip(obj, miss)], dtype=bool)
+        if ok.all():
+            return np.array([bool(x) and not m for x, m in zip(obj, miss)], dtype=bool)
+        example = obj[~ok][0]
+    raise InputError(
+        f"{what} mask has dtype {dtype} with value {show(example)!s}, not True/False or 0/1; "
+        f"a mask is not read by truthiness: compare explicitly, e.g. data['answer'] == 'yes'"
+    )
 
 
 @dataclass(frozen=True)

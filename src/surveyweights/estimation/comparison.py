@@ -245,7 +245,7 @@ def chisq_test(
     design : Design
     row, column : str
         Categorical (or boolean / 0/1) columns.
-    subset : mask or query string, optional, keyword-only
+    subset : mask or expression string, optional, keyword-only
         Test within a subpopulation (R's ``svychisq(~r+c, subset(design, ...))``).
     na : {"error", "available"}, keyword-only
         ``"available"`` leaves out units with a missing row or column value (R's

@@ -461,10 +461,12 @@ _COMMON_DOC = """
     by : str or list of str, optional, keyword-only
         Domain columns; several are crossed (sector x size).  Domains are the
         observed combinations inside the subset, as R's ``svyby``.
-    subset : boolean mask or query string, optional, keyword-only
-        A subpopulation (e.g. ``"adoption == 'adopter'"``).  Units outside it stay in
-        the design with a zero contribution, as R's ``subset(design, ...)``; a missing
-        value in the condition counts as False, as in R.
+    subset : boolean mask or expression string, optional, keyword-only
+        A subpopulation (e.g. ``"adoption == 'adopter'"``, in the safe language of
+        :mod:`surveyweights.expressions`, never run as Python; or a True/False or 0/1
+        mask).  Units outside it stay in the design with a zero contribution, as R's
+        ``subset(design, ...)``; a missing value in the condition or the mask counts
+        as False, as in R.
     confidence_level : float, default 0.95, keyword-only
     df : {"design", "satterthwaite"} or positive number, default "design", keyword-only
         Degrees of freedom of the t quantiles.  ``"design"`` is R's ``degf()`` of the

@@ -36,6 +36,7 @@ from ..errors import (
     SurveyWeightsWarning,
     user_stacklevel,
 )
+from ..expressions import Expression, parse
 from .rubin import MultipleImputation
 
 __all__ = [
@@ -366,15 +367,9 @@ def _eligibility(spec: Any, current: pd.DataFrame, item: str) -> np.ndarray:
     what = f"eligible[{item!r}]"
     if spec is None:
         return np.ones(len(current), dtype=bool)
-    if isinstance(spec, str):
-        try:
-            value = current.eval(spec)
-        except Exception as exc:  # pandas raises many types here
-            raise InputError(
-                f"{what}={spec!r} is not a valid query on the data ({exc}); write it "
-                "like DataFrame.eval, e.g. \"adoption == 'adopter'\""
-            ) from None
-        return _as_mask(value, current, f"{what}={spec!r}")
+    if isinstance(spec, (str, Expression)):
+        # parsed by the library, never run as Python; a missing result is not eligible
+        return parse(spec, what=what).mask(current, what=what)
     if callable(spec):
         value = spec(current.copy(deep=False))
         return _as_mask(value, current, f"{what} (callable)")
@@ -429,9 +424,12 @@ def hot_deck(
         accepts). The same seed gives the same result; nothing global is used.
     eligible : dict, optional
         Skip logic: ``{item: rule}`` with ``rule`` a boolean mask (Series on
-        ``data.index`` or array), a query string for :meth:`DataFrame.eval`,
-        or a callable ``(data) -> mask`` evaluated on the data completed so
-        far. Only eligible rows are imputed and only eligible rows donate.
+        ``data.index`` or array), an expression string such as
+        ``"adoption == 'adopter'"`` (the safe language of
+        :mod:`surveyweights.expressions`, never run as Python; a row where the
+        condition is missing is not eligible), or a callable ``(data) -> mask``
+        evaluated on the data completed so far. Only eligible rows are imputed
+        and only eligible rows donate.
         Items not listed are eligible everywhere.
     fallback : list of lists of str, optional
         Ordered, coarser class definitions, e.g. ``[["size"], []]`` for
