@@ -49,7 +49,7 @@ from ..variance.replicate import (
 )
 from .design import Design, require_design
 
-__all__ = ["REPLICATE_METHODS", "hadamard", "replicate"]
+__all__ = ["REPLICATE_METHODS", "hadamard", "replay_adjustment", "replicate"]
 
 #: The methods of :func:`replicate`.
 REPLICATE_METHODS: tuple[str, ...] = ("jk1", "jkn", "brr", "fay", "bootstrap", "subbootstrap", "sdr")
@@ -180,6 +180,43 @@ def replicate(
     variance = replace(variance, design_degf=int(degf))
     return replace(design, weights=design.weights, strata=design.strata, fpc=design.fpc,
                    variance=variance)
+
+
+def replay_adjustment(design: Design, adjust, *, label: str) -> ReplicateWeights:
+    """The replicate method of ``design`` after a weight adjustment, replayed per replicate.
+
+    An adjuster (calibration, raking, post-stratification, trimming, nonresponse
+    adjustment) that changes the full-sample weights w into ``adjust(w)`` must
+    change every replicate's weights the same way, so that the replicate variance
+    reflects the adjustment (R's ``calibrate.svyrep.design``, ``rake`` and
+    ``postStratify`` on replicate designs).  This applies ``adjust`` to each
+    column of the analysis replicate weights and returns the new variance method
+    (unit-level weights, R's ``degf`` recomputed, ``label`` added to its history).
+
+    Parameters
+    ----------
+    design : Design
+        A design whose variance method is
+        :class:`~surveyweights.variance.replicate.ReplicateWeights`.
+    adjust : callable
+        ``adjust(d)`` -> adjusted weights, for a weight vector ``d`` of shape (n,):
+        the adjuster's pure function (e.g. ``d * calibration_factors(d, ...).g``).
+    label : str
+        What was replayed, e.g. ``"calibrate(raking)"``.
+    """
+    v = design.variance
+    if not isinstance(v, ReplicateWeights):
+        raise InputError("replay_adjustment needs a design with replicate weights")
+    base = v.analysis_weights(design)
+    out = np.empty((design.n, v.n_replicates))
+    for r in range(v.n_replicates):
+        out[:, r] = adjust(np.ascontiguousarray(base[:, r]))
+    from ..variance.replicate import UnitWeights
+
+    structure = UnitWeights(out)
+    rank = structure.rank(None, np.arange(design.n))
+    return replace(v, structure=structure, design_degf=int(rank - 1),
+                   history=tuple(v.history) + (label,))
 
 
 # --------------------------------------------------------------------------
