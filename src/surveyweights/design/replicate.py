@@ -119,8 +119,8 @@ def replicate(
     >>> r = sw.replicate(sw.Design(df, ids="psu"), method="jk1")
     >>> r.variance.n_replicates, r.degf
     (3, 2)
-    >>> round(float(sw.mean(r, "y").se.iloc[0]), 6)
-    1.354006
+    >>> round(float(sw.mean(r, "y").se.iloc[0]), 6)  # R: SE(svymean(~y, as.svrepdesign(d, "JK1")))
+    1.607275
     """
     require_design(design)
     if not isinstance(method, str) or method not in REPLICATE_METHODS:

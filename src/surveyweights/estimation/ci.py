@@ -1056,9 +1056,10 @@ def r_irls_replicates(p: ArrayLike, start: ArrayLike) -> np.ndarray:
 
     Examples
     --------
-    >>> b = r_irls_replicates([[0.30], [0.31]], [np.log(0.3 / 0.7)])
-    >>> abs(float(b[0, 0]) - np.log(0.3 / 0.7)) < 1e-15, abs(float(b[1, 0]) - np.log(0.31 / 0.69)) < 1e-9
-    (True, True)
+    >>> import math
+    >>> b = r_irls_replicates([[0.30], [0.31]], [math.log(0.3 / 0.7)])
+    >>> [round(float(x), 12) for x in b[:, 0]]  # logit(0.30), logit(0.31) after R's steps
+    [-0.847297860387, -0.800119300112]
     """
     p_ = np.asarray(p, dtype=float)
     b = np.array(np.broadcast_to(np.asarray(start, dtype=float), p_.shape), dtype=float)
