@@ -410,11 +410,15 @@ def _replicate_logit_se(lin, p: np.ndarray, start: np.ndarray, n_rows: np.ndarra
     rows = np.broadcast_to(n_rows[:, None], (G, L))
     if inner.any():
         pf[inner] = _ci.r_irls_estimate(p[inner], start[inner], rows[inner])
+    if not inner.any():
+        return np.sqrt(np.maximum(lin.variance, 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
-        b0 = np.log(pf / (1.0 - pf))
-    v = lin.transformed(lambda reps: _ci.r_irls_replicates(reps, b0),
-                        derivative=1.0 / (pf * (1.0 - pf)), centre=b0)
-    return np.sqrt(np.maximum(v, 0.0)) * pf * (1.0 - pf)
+        b0 = np.where(inner, np.log(pf / (1.0 - pf)), 0.0)
+        v = lin.transformed(lambda reps: _ci.r_irls_replicates(reps, b0),
+                            derivative=np.where(inner, 1.0 / (pf * (1.0 - pf)), 0.0), centre=b0)
+        se = np.sqrt(np.maximum(v, 0.0)) * pf * (1.0 - pf)
+    # at p = 0 or 1 the interval is degenerate whatever the SE (see ci.ci_logit)
+    return np.where(inner, se, np.sqrt(np.maximum(lin.variance, 0.0)))
 
 
 def _irls_start(y: np.ndarray, w: np.ndarray, dom_code: np.ndarray, code: np.ndarray,
