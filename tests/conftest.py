@@ -8,13 +8,25 @@ R side (tests/fixtures/r_shared/oracle.R and r_extra/make_references.R):
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, settings
 
 import surveyweights as sw
+
+# Hypothesis profiles.  "ci" (the default) is derandomized: every run draws the same
+# examples, so a test cannot pass on one run and fail on the next.  "explore" draws
+# fresh random examples each run, to look for new failures:
+#     SURVEYWEIGHTS_HYPOTHESIS=explore pytest tests/
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("explore", derandomize=False, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("SURVEYWEIGHTS_HYPOTHESIS", "ci"))
 
 FIXTURES = Path(__file__).parent / "fixtures"
 R_SHARED = FIXTURES / "r_shared"

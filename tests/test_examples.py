@@ -24,7 +24,10 @@ def _run(script: str) -> str:
 
 def test_insight_example():
     out = _run("insight_strategy.py")
-    assert "BE - NL: 6.6 pp" in out and "p = 0.45" in out
+    # the difference's own line: a one-sided p-value would print p = 0.22 here (the
+    # chi-square line below also prints p = 0.45, so a bare "p = 0.45" proves nothing)
+    assert "BE - NL: 6.6 pp, 95% CI [-10.6, 23.9] pp, t = 0.76, df = 131, p = 0.45\n" in out
+    assert "Rao-Scott test of independence: F = 0.58 on 1.00 and 131 df, p = 0.45\n" in out
     assert "organisations per country" in out
 
 

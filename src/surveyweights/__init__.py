@@ -43,11 +43,23 @@ from .frame import PopulationFrame, ResponseAccounting, parse_count, response_ac
 from .imputation import HotDeckResult, MultipleImputation, combine_rubin, hot_deck, multiply_impute
 from .report import ReportTable, report_table
 from .screening import ScreeningResult, screen_responses
-from .weighting import PostStratification, kish_summary, poststratify
+from .weighting import (
+    CalibrationResult,
+    NonresponseResult,
+    PostStratification,
+    TrimmingResult,
+    adjust_nonresponse,
+    calibrate,
+    kish_summary,
+    poststratify,
+    rake,
+    trim_weights,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CalibrationResult",
     "ChisqTest",
     "Design",
     "Difference",
@@ -55,6 +67,7 @@ __all__ = [
     "Expression",
     "HotDeckResult",
     "MultipleImputation",
+    "NonresponseResult",
     "PopulationFrame",
     "PostStratification",
     "Recombination",
@@ -65,7 +78,10 @@ __all__ = [
     "ScreeningResult",
     "SurveyWeightsError",
     "SurveyWeightsWarning",
+    "TrimmingResult",
     "__version__",
+    "adjust_nonresponse",
+    "calibrate",
     "chisq_test",
     "combine_rubin",
     "datasets",
@@ -81,6 +97,7 @@ __all__ = [
     "plots",
     "poststratify",
     "proportion",
+    "rake",
     "read_replicate_design",
     "recombine",
     "replicate",
@@ -89,6 +106,7 @@ __all__ = [
     "screen_responses",
     "testing",
     "total",
+    "trim_weights",
     "write_replicate_design",
 ]
 

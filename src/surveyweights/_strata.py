@@ -46,6 +46,24 @@ def check_columns(data: pd.DataFrame, columns: Iterable[str], *, what: str, tabl
         )
 
 
+def check_no_clash(names: Iterable[str], reserved: Iterable[str], *, what: str, table: str) -> None:
+    """Raise InputError when a user's column name is also a column of a result table.
+
+    The rule for every result table: its own columns keep their fixed names, and a
+    user column (a ``by``, strata or id column copied into the table) must not take
+    one of them, or one would silently overwrite the other.
+    """
+    reserved = tuple(reserved)
+    clash = [c for c in names if c in reserved]
+    if clash:
+        c = clash[0]
+        raise InputError(
+            f"{what} column {c!r} has the name of a column of {table} "
+            f"({', '.join(reserved)}), so one would overwrite the other; rename it, e.g. "
+            f"data.rename(columns={{{c!r}: '{c}_'}})"
+        )
+
+
 def as_key(value: Hashable, ncols: int) -> tuple:
     """Turn a user-given stratum key (scalar or tuple) into a tuple of length ncols."""
     key = value if isinstance(value, tuple) else (value,)

@@ -26,8 +26,10 @@ __all__ = [
     "DomainError",
     "ExpressionError",
     "ImputationError",
+    "CalibrationError",
     "ConvergenceError",
     "SurveyWeightsWarning",
+    "NoDegreesOfFreedomWarning",
     "user_stacklevel",
 ]
 
@@ -72,12 +74,22 @@ class ImputationError(InputError):
     """Hot-deck imputation cannot proceed (no donor in a class, no observed value...)."""
 
 
+class CalibrationError(InputError):
+    """Weights cannot be calibrated as asked: margins that do not fit the sample or each
+    other, targets that are negative or missing, bounds the sample cannot meet."""
+
+
 class ConvergenceError(SurveyWeightsError, RuntimeError):
     """An iterative algorithm (e.g. a profile-likelihood root) did not converge."""
 
 
 class SurveyWeightsWarning(UserWarning):
     """Base class of every warning issued by surveyweights."""
+
+
+class NoDegreesOfFreedomWarning(SurveyWeightsWarning):
+    """An estimate has zero degrees of freedom: no t quantile exists, so its interval is
+    the whole range (and a test's p-value is NaN), in every estimator."""
 
 
 def user_stacklevel() -> int:

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from os import PathLike
 
 import numpy as np
 import pandas as pd
 
-from ._strata import check_columns, show
+from ._strata import as_columns, check_columns, show
 from .errors import InputError
 
 __all__ = ["screen_responses", "ScreeningResult", "RULES", "DUPLICATE_POLICIES"]
@@ -61,6 +62,50 @@ def _is_missing(col: pd.Series) -> np.ndarray:
         s = col.astype("string").str.strip()
         miss = miss | (s == "").fillna(True).to_numpy(dtype=bool)
     return miss
+
+
+def _sampled_index(sampled_ids) -> pd.Index:
+    """The distinct sampled ids; a path or a single string is an error, not a list."""
+    if isinstance(sampled_ids, (str, bytes, PathLike)):
+        raise InputError(
+            f"sampled_ids={str(sampled_ids)!r} is a single string, not a list of ids (it would "
+            f"be read character by character); if it is a file, read it first, e.g. "
+            f"sampled_ids=pd.read_csv({str(sampled_ids)!r}, dtype=str)['id']"
+        )
+    if isinstance(sampled_ids, pd.DataFrame):
+        raise InputError(
+            "sampled_ids is a DataFrame; pass its id column, e.g. sampled_ids=sample['id']"
+        )
+    if isinstance(sampled_ids, Mapping) or not isinstance(sampled_ids, Iterable):
+        raise InputError(
+            f"sampled_ids must be a list, Series or array of ids, got "
+            f"{type(sampled_ids).__name__}"
+        )
+    return pd.Index(pd.Series(list(sampled_ids), dtype=object).dropna().unique())
+
+
+def _id_kind(values) -> str:
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
+        return "numbers"
+    if kind == "string":
+        return "text"
+    return kind
+
+
+def _check_id_kinds(ids: pd.Series, sampled: pd.Index, id: str) -> None:
+    """Ids of different kinds never match: 1001 (a number) is not '1001' (text)."""
+    if len(sampled) == 0 or ids.isna().all():
+        return
+    mine, theirs = _id_kind(ids), _id_kind(sampled)
+    if mine != theirs and "text" in (mine, theirs):
+        example = show(sampled[0])
+        raise InputError(
+            f"id column {id!r} holds {mine} (e.g. {show(ids.dropna().iloc[0])}) but sampled_ids "
+            f"holds {theirs} (e.g. {example}), so no id would match and every response would "
+            f"be excluded as not sampled; read both as text (pd.read_csv(..., dtype={{{id!r}: "
+            f"str}})) or convert one of them, e.g. raw[{id!r}].astype(str)"
+        )
 
 
 def _normalise_mandatory(mandatory: Sequence[str] | Mapping[str, Sequence[str]] | None) -> dict[str, tuple[str, ...]]:
@@ -158,6 +203,7 @@ def screen_responses(
     mand_cols = list(dict.fromkeys(c for cols in questions.values() for c in cols))
     check_columns(raw, mand_cols, what="mandatory", table="the raw responses")
     if completeness is not None:
+        completeness = as_columns(completeness, what="completeness")
         check_columns(raw, completeness, what="completeness", table="the raw responses")
 
     n = len(raw)
@@ -170,7 +216,8 @@ def screen_responses(
     rule[id_missing] = "not_sampled"
     detail[id_missing] = f"{id} is missing"
     if sampled_ids is not None:
-        sampled = pd.Index(pd.Series(list(sampled_ids)).dropna().unique())
+        sampled = _sampled_index(sampled_ids)
+        _check_id_kinds(ids, sampled, id)
         unknown = ~ids.isin(sampled).to_numpy() & ~id_missing
         rule[unknown] = "not_sampled"
         for i in np.flatnonzero(unknown):

@@ -33,6 +33,8 @@ from ..weighting.poststratify import PostStratification, poststratify
 
 __all__ = ["Design", "LONELY_PSU_OPTIONS"]
 
+#: Weights must lie in this range: their squares enter the variance in double precision.
+WEIGHT_RANGE: tuple[float, float] = (1e-100, 1e100)
 #: Valid values of ``lonely_psu=``, as R's ``options(survey.lonely.psu=)``.
 LONELY_PSU_OPTIONS: tuple[str, ...] = ("fail", "remove", "certainty", "adjust", "average")
 
@@ -84,6 +86,7 @@ class Design:
         The sampling weights (a column or an aligned Series).  ``None`` takes N_h/n_h
         from ``fpc`` when it holds population sizes, and weight 1 for every unit
         otherwise (an unweighted sample, as R's ``svydesign(ids=~1, data=...)``).
+        Weights must be positive, finite numbers in ``WEIGHT_RANGE`` (1e-100 to 1e100).
     strata : str, list of str, pandas.Series or None, keyword-only
         The stratum of each unit; several columns are crossed (R's
         ``strata=~interaction(a, b)``).  ``None``: one stratum.
@@ -106,6 +109,14 @@ class Design:
         How estimators' scores become variances (:mod:`surveyweights.variance`).
         Default: :class:`~surveyweights.variance.TaylorLinearization`, R's
         ``svyrecvar`` for this design.  Adjusters set it; users rarely do.
+    calibration : CalibrationResult, optional, keyword-only
+        Set by :func:`~surveyweights.calibrate` (and the adjusters built on it):
+        the diagnostics of the latest calibration, whose margins
+        :func:`~surveyweights.trim_weights` keeps.
+    history : tuple, keyword-only
+        The adjustments that made this design from the one the user built, oldest
+        first (calibration, trimming, nonresponse results), so that a design
+        tells its own history.
     replicate_weights : list of str, str, DataFrame or ndarray, optional, keyword-only
         Replicate weights from a file (R's ``svrepdesign``): a list of columns of
         ``data``, a regular expression matched (``re.search``) against the column
@@ -179,6 +190,8 @@ class Design:
     lonely_psu: str = "fail"
     weighting: PostStratification | None = field(default=None, repr=False)
     variance: VarianceMethod | None = field(default=None, repr=False)
+    calibration: Any = field(default=None, repr=False)
+    history: tuple = field(default=(), repr=False)
     replicate_weights: InitVar[Any] = None
     replicate_method: InitVar[str | None] = None
     scale: InitVar[float | None] = None
@@ -325,18 +338,29 @@ class Design:
             weights_series = pd.Series(w, index=data.index, name="weight")
         else:
             ws = _column_or_series(data, self.weights, what="weights")
+            if pd.api.types.is_bool_dtype(ws.dtype):
+                raise DesignError(
+                    "weights are True/False values, not numbers; give each unit its "
+                    "sampling weight (a positive number)"
+                )
             w = pd.to_numeric(ws, errors="coerce").to_numpy(dtype=float)
             for rule, bad in (
                 ("missing or not numeric", np.isnan(w)),
                 ("infinite", np.isinf(w)),
                 ("negative", w < 0),
                 ("zero", w == 0),
+                (f"outside [{WEIGHT_RANGE[0]:g}, {WEIGHT_RANGE[1]:g}]",
+                 (w > 0) & ((w < WEIGHT_RANGE[0]) | (w > WEIGHT_RANGE[1]))),
             ):
                 if bad.any():
                     fix = {
                         "zero": "a zero weight marks a unit outside the population: remove it "
                                 "explicitly, or keep it and analyse a subpopulation with subset=",
                     }.get(rule, "every sampled unit needs a positive finite weight")
+                    if rule.startswith("outside"):
+                        fix = ("their squares would overflow or underflow in the variance: "
+                               "rescale the weights (means and proportions do not depend on "
+                               "their scale)")
                     raise DesignError(
                         f"weights are {rule} in {int(bad.sum())} row(s) (index "
                         f"{_rows(data.index, bad)}); {fix}"

@@ -16,11 +16,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._strata import as_columns, check_columns, show
+from .._strata import as_columns, check_columns, check_no_clash, show
 from ..errors import DomainError, InputError, MissingValueError, SurveyWeightsWarning, user_stacklevel
 from ..expressions import Expression, parse
 
 NA_POLICIES: tuple[str, ...] = ("error", "available")
+#: The columns of every domain estimate table, after the ``by`` columns.
+RESULT_COLUMNS: tuple[str, ...] = (
+    "variable", "level", "estimate", "se", "ci_low", "ci_high", "df", "n", "method",
+    "confidence_level", "deff", "n_eff", "n_missing",
+)
 
 
 class EmptyDomainWarning(SurveyWeightsWarning):
@@ -107,14 +112,16 @@ class Domains:
         return len(self.keys)
 
 
-def domains(data: pd.DataFrame, by: str | Sequence[str] | None, mask: np.ndarray) -> Domains:
+def domains(data: pd.DataFrame, by: str | Sequence[str] | None, mask: np.ndarray, *,
+            reserved: Sequence[str] = RESULT_COLUMNS) -> Domains:
     """Cross-classify the ``by`` columns among units inside ``mask``.
 
     Domains are the observed combinations inside the subset (as R's ``svyby``),
     ordered by category order for categorical columns and by sorted value
     otherwise.  A declared category of a categorical ``by`` column that no
     respondent of the sample has is reported with an :class:`EmptyDomainWarning`;
-    a missing ``by`` value inside the subset is an error.
+    a missing ``by`` value inside the subset is an error, and so is a ``by`` column
+    named like one of the result table's own columns (``reserved``).
     """
     n = len(data)
     if not mask.any():
@@ -127,6 +134,7 @@ def domains(data: pd.DataFrame, by: str | Sequence[str] | None, mask: np.ndarray
         return Domains(code, pd.DataFrame(index=range(1)), ())
     cols = as_columns(by, what="by")
     check_columns(data, cols, what="by", table="the design's data")
+    check_no_clash(cols, reserved, what="by", table="the result table")
     for c in cols:
         miss = data[c].isna().to_numpy() & mask
         if miss.any():
@@ -284,6 +292,13 @@ def item(data: pd.DataFrame, name: str, *, kind: str, level: Any = None) -> Item
         return _indicators(name, s, _levels(s), missing)
     if is_num:
         v = s.to_numpy(dtype=float, na_value=np.nan)
+        inf = np.isinf(v)
+        if inf.any():
+            raise InputError(
+                f"variable {name!r} has {int(inf.sum())} infinite value(s) (index "
+                f"{_rows(s.index, inf)}), which have no mean or total; correct them, or set "
+                f"them to NaN and use na='available' if they are unknown"
+            )
         return Item(name, np.nan_to_num(v, nan=0.0)[:, None], [None], missing, False)
     if is_bool:
         return _indicators(name, s, [False, True], missing)

@@ -52,6 +52,7 @@ from ..errors import (
 
 __all__ = [
     "CI_METHODS",
+    "SE_ZERO",
     "LIKELIHOOD_PROFILES",
     "DegenerateIntervalWarning",
     "LikelihoodProfileWarning",
@@ -70,6 +71,12 @@ __all__ = [
 
 #: Valid ``method`` names for :func:`proportion_ci` (exact names only).
 CI_METHODS: tuple[str, ...] = ("logit", "likelihood", "asin", "beta", "mean", "xlogit", "wilson")
+
+#: A standard error below this (on the proportion scale) is taken as exactly 0 by
+#: every method.  Rounding of the linearized scores leaves SEs of about 1e-17
+#: where the variance is exactly zero (a domain inside census strata); no design
+#: of fewer than 1e20 units has a true SE of a proportion this small.
+SE_ZERO: float = 1e-12
 
 #: Valid ``profile`` options of :func:`ci_likelihood`.
 LIKELIHOOD_PROFILES: tuple[str, ...] = ("spline", "r", "exact")
@@ -172,6 +179,7 @@ def _prepare(
             f"df={_first_bad(df_, bad)!r} is not > 0; pass the design degrees of "
             "freedom (e.g. units minus strata) or np.inf for a normal quantile"
         )
+    se_ = np.where(se_ < SE_ZERO, 0.0, se_)  # rounding noise is exactly zero (SE_ZERO)
     arrays = [p_, se_, df_, lv_]
     if need_n:
         if n is None:
@@ -662,6 +670,9 @@ def ci_wilson(
     centre_hi = (q_ + k / 2.0) / (1.0 + k)
     low = p_ * p_ / ((1.0 + k) * (centre_lo + half))
     high = 1.0 - q_ * q_ / ((1.0 + k) * (centre_hi + half))
+    exact = (k == 0) & ~edge  # zero SE inside (0, 1): [p, p] exactly, as every method
+    low = np.where(exact, p_, low)
+    high = np.where(exact, p_, high)
     return _finish(p_, low, high)
 
 

@@ -7,6 +7,7 @@ chi-square test for the covariance of the cell proportions.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,9 +19,9 @@ from scipy import stats
 from ._domains import apply_na_policy, domains, item, subset_mask
 from .._strata import show
 from ..design import Design, require_design
-from ..errors import DomainError, InputError
+from ..errors import DesignError, DomainError, InputError, NoDegreesOfFreedomWarning, user_stacklevel
 from ..variance.base import DomainTotals
-from .estimates import _check_level, resolve_df
+from .estimates import _check_level, _interval, no_observed_value, resolve_df, warn_undefined_variance
 
 __all__ = ["difference", "Difference", "chisq_test", "ChisqTest"]
 
@@ -111,7 +112,14 @@ def difference(
     estimates (:func:`surveyweights.proportion`, Notes); its stratified variance is
     Var(p_a) + Var(p_b) - 2 Cov(p_a, p_b), with the covariance that arises when
     the domains share strata.  Matches R's ``svycontrast(svyby(~y, ~by, design,
-    svymean, covmat=TRUE), c(a=1, b=-1))`` (estimate and SE).
+    svymean, covmat=TRUE), c(a=1, b=-1))`` (estimate and SE); ``p_value`` is the
+    two-sided ``2 * pt(-abs(estimate / se), df)``.
+
+    Degenerate cases behave as in :func:`surveyweights.proportion`: a domain without
+    an observed value raises the same ``InputError``; with 0 df the interval is the
+    whole range ([-1, 1] for proportions, (-inf, inf) for means) and ``p_value`` is
+    NaN, with a ``NoDegreesOfFreedomWarning``; a difference of exactly 0 with SE 0
+    (both domains inside census strata) has ``p_value`` 1.
 
     Examples
     --------
@@ -137,6 +145,9 @@ def difference(
                and not set(pd.unique(s.dropna())) <= {0, 1} and level is None)
     it = item(data, variable, kind="mean" if numeric else "proportion", level=level)
     code, _ = apply_na_policy(it, dom, na, data.index)
+    for g in (ia, ib):  # the same error as proportion()/mean() for the same domain
+        if not (code == g).any():
+            raise no_observed_value(dom, g, it.name)
     w = design._w
     y = it.values
     est, scores = [], np.zeros_like(y)
@@ -158,15 +169,22 @@ def difference(
                               np.where(code == ia, 0, np.where(code == ib, 1, -1)), 2,
                               contrast, (est[0] - est[1])[None, :])
     lin = design.variance.variance(design, scores, pair, 1, reestimate=reestimate)
+    warn_undefined_variance(lin.variance, design)
     se = np.sqrt(np.maximum(lin.variance[0], 0.0))
     ddf = np.full((1, y.shape[1]), design.variance.domain_df(design, np.where(
         (dom.code == ia) | (dom.code == ib), 0, -1), 1)[0])
     dfs = resolve_df(df, design_df=ddf, satterthwaite=lin.satterthwaite_df)[0]
     diff = est[0] - est[1]
-    q = stats.t.isf((1 - lv) / 2, dfs)
+    # intervals as every estimator: zero df gives the whole range, with the warning
+    lo, hi = _interval("mean", "wald", diff, se, dfs, lv, np.ones_like(diff))
+    if it.categorical:  # a difference of proportions lies in [-1, 1]
+        lo, hi = np.where(dfs > 0, lo, -1.0), np.where(dfs > 0, hi, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         tstat = diff / se
-    pval = 2 * stats.t.sf(np.abs(tstat), dfs)
+    # two-sided p-value of a zero difference; NaN where no t distribution exists (df 0)
+    # or where both the difference and its SE are 0
+    pval = np.where(dfs > 0, 2 * stats.t.sf(np.abs(tstat), np.where(dfs > 0, dfs, 1.0)), np.nan)
+    pval = np.where((se == 0) & (diff == 0) & (dfs > 0), 1.0, pval)  # known exactly: no gap
     label = f"{show(between[0])} - {show(between[1])}"
     table = pd.DataFrame({
         "variable": variable,
@@ -174,8 +192,8 @@ def difference(
         "contrast": label,
         "estimate": diff,
         "se": se,
-        "ci_low": diff - q * se,
-        "ci_high": diff + q * se,
+        "ci_low": lo,
+        "ci_high": hi,
         "df": dfs,
         "statistic": tstat,
         "p_value": pval,
@@ -255,6 +273,15 @@ def chisq_test(
     Returns
     -------
     ChisqTest
+        With 0 design degrees of freedom (one unit per stratum) the F test has no
+        denominator df: ``p_value`` is NaN, with a ``NoDegreesOfFreedomWarning``.
+
+    Raises
+    ------
+    DesignError
+        The design gives the table no sampling variance (tr(Delta) = 0: every
+        stratum is taken completely or lonely and left out), where R returns F = inf
+        with p = NaN.
 
     Notes
     -----
@@ -336,14 +363,33 @@ def chisq_test(
     delta = np.linalg.solve(denom, numr)
     tr, tr2 = np.trace(delta), np.trace(delta @ delta)
     k = (nr - 1) * (nc - 1)
+    if not tr > 1e-12 * k:
+        why = ("is undefined (lonely_psu='average' has no stratum with two or more units to "
+               "average over)" if np.isnan(tr) else
+               "is 0: every stratum holding these units is taken completely, or has a single "
+               f"unit that lonely_psu={design.lonely_psu!r} leaves out, so the weighted table "
+               "is exact")
+        raise DesignError(
+            f"the sampling variance of the table of {row!r} x {column!r} {why}; no Rao-Scott "
+            f"test is possible. Use lonely_psu='adjust', or collapse single-unit strata"
+        )
     ndf = tr * tr / tr2
     F = x2 / tr
     ddf = nu * ndf
+    if not nu > 0:
+        warnings.warn(
+            f"the design has {nu:g} degrees of freedom for the test of {row!r} x {column!r} "
+            f"(one unit per stratum), so the F test has no denominator df and its p-value is "
+            f"NaN; collapse strata, or read the first-order chi-square p_value_chisq",
+            NoDegreesOfFreedomWarning,
+            stacklevel=user_stacklevel(),
+        )
+    p_f = float(stats.f.sf(F, ndf, ddf)) if nu > 0 else float("nan")
     table = pd.DataFrame(pt, index=pd.Index([lv for lv, kk in zip(ir.levels, keep_r) if kk], name=row),
                          columns=pd.Index([lv for lv, kk in zip(ic.levels, keep_c) if kk], name=column))
     return ChisqTest(
         statistic=float(F), ndf=float(ndf), ddf=float(ddf),
-        p_value=float(stats.f.sf(F, ndf, ddf)),
+        p_value=p_f,
         chisq=float(x2), df=int(k), p_value_chisq=float(stats.chi2.sf(x2 / (tr / k), k)),
         mean_deff=float(tr / k), table=table, dropped_levels=dropped,
     )

@@ -22,19 +22,17 @@ import pandas as pd
 from scipy import stats
 
 from . import ci as _ci
-from ._domains import Domains, apply_na_policy, domains, item, subset_mask
+from ._domains import RESULT_COLUMNS, Domains, apply_na_policy, domains, item, subset_mask
 from ..variance.base import DomainTotals
 from ..variance.taylor import cell_index
 from ..design import Design, require_design
-from ..errors import InputError, SurveyWeightsWarning, user_stacklevel
+from ..errors import InputError, NoDegreesOfFreedomWarning, SurveyWeightsWarning, user_stacklevel
 
 __all__ = ["proportion", "mean", "total", "Estimates", "COLUMNS", "DF_CHOICES"]
 
-#: The columns of every estimate table, after the ``by`` columns.
-COLUMNS: tuple[str, ...] = (
-    "variable", "level", "estimate", "se", "ci_low", "ci_high", "df", "n", "method",
-    "confidence_level", "deff", "n_eff", "n_missing",
-)
+#: The columns of every estimate table, after the ``by`` columns (a ``by`` column may
+#: not take one of these names: see :func:`surveyweights.proportion`, Raises).
+COLUMNS: tuple[str, ...] = RESULT_COLUMNS
 #: Valid strings for ``df=``; a positive number (or ``numpy.inf``) is accepted too.
 DF_CHOICES: tuple[str, ...] = ("design", "satterthwaite")
 
@@ -128,8 +126,8 @@ def _check_level(confidence_level: float) -> float:
     return lv
 
 
-class NoDegreesOfFreedomWarning(SurveyWeightsWarning):
-    """An estimate has zero design degrees of freedom, so its interval is the whole range."""
+class DesignEffectWarning(SurveyWeightsWarning):
+    """Weights sum to less than n, so deff is against sampling with replacement."""
 
 
 def _interval(kind: str, method: str, est, se, df, level, n, likelihood=None):
@@ -281,11 +279,7 @@ def _one_item(kind, design, it, dom: Domains, code, n_missing, w, method, level,
             T[:, j] = np.bincount(gin, weights=win * yin[:, j], minlength=G)
     empty = np.flatnonzero(n_g == 0)
     if len(empty):
-        label = _domain_label(dom, empty[0])
-        raise InputError(
-            f"no respondent{' in domain ' + label if label else ''} has an observed value of "
-            f"{it.name!r}, so it cannot be estimated; drop that domain with subset= or impute"
-        )
+        raise no_observed_value(dom, int(empty[0]), it.name)
     mu = T / W[:, None]
     # linearized scores of the units inside a domain: w y for a total, w (y - mu)/W
     # for a mean; their cell sums follow from the weighted sums above
@@ -317,6 +311,7 @@ def _one_item(kind, design, it, dom: Domains, code, n_missing, w, method, level,
         lin = design.variance.variance(design, scores, code, G, reestimate=reestimate)
         del scores
     del zin
+    warn_undefined_variance(lin.variance, design)
     var = np.maximum(lin.variance, 0.0)
     se = np.sqrt(var)
     # df and the beta method's n come from the domain design with its non-respondents
@@ -338,13 +333,30 @@ def _one_item(kind, design, it, dom: Domains, code, n_missing, w, method, level,
         for j in range(L):
             d = yin[:, j] - np.take(mu[:, j], gin)
             dev2[:, j] = np.bincount(gin, weights=win * d * d, minlength=G)
+    # the reference sample without replacement needs an estimated population larger
+    # than the sample (sum of weights > n); where it is not (an unweighted sample, or
+    # weights scaled below 1) deff is against sampling with replacement (R's
+    # deff="replace"), as R's deff=TRUE would be Inf or negative there
+    no_ref = W <= n_g
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = (n_g / (n_g - 1))[:, None] * dev2 / W[:, None]
-        vsrs = s2 * ((W - n_g) / (W * n_g))[:, None]
+        fpc = np.where(no_ref, 1.0, (W - n_g) / W)
+        vsrs = s2 * (fpc / n_g)[:, None]
         if kind == "total":
             vsrs = vsrs * (W * W)[:, None]
         deff = var / vsrs
         n_eff = n_g[:, None] / deff
+    below = W < n_g
+    if below.any():
+        warnings.warn(
+            f"{int(below.sum())} domain(s) have weights summing to less than their number of "
+            f"respondents (weights scaled below 1?), so no population is larger than the "
+            f"sample: deff and n_eff there are against sampling with replacement (R's "
+            f"deff='replace'; R's deff=TRUE is negative). Use weights that sum to the "
+            f"population size for the usual design effect",
+            DesignEffectWarning,
+            stacklevel=user_stacklevel(),
+        )
 
     est_f, se_f, df_f = est.ravel(), se.ravel(), dfs.ravel()
     n_f = np.repeat(n_g, L)
@@ -450,6 +462,33 @@ def _irls_start(y: np.ndarray, w: np.ndarray, dom_code: np.ndarray, code: np.nda
     return out, scale
 
 
+class UndefinedVarianceWarning(SurveyWeightsWarning):
+    """A variance is undefined (NaN), e.g. lonely_psu='average' with nothing to average."""
+
+
+def warn_undefined_variance(variance: np.ndarray, design: Design) -> None:
+    """Warn where the variance method returned NaN (the SE and interval are then NaN)."""
+    bad = np.isnan(np.asarray(variance, dtype=float))
+    if bad.any():
+        why = (" lonely_psu='average' has no stratum with two or more PSUs in the domain to "
+               "average over;" if design.lonely_psu == "average" else "")
+        warnings.warn(
+            f"{int(bad.sum())} variance(s) are undefined, so their SE and interval are NaN:"
+            f"{why} use lonely_psu='adjust' or collapse single-unit strata",
+            UndefinedVarianceWarning,
+            stacklevel=user_stacklevel(),
+        )
+
+
+def no_observed_value(dom: Domains, g: int, name: str) -> InputError:
+    """The error for a domain where nobody has an observed value of the item."""
+    label = _domain_label(dom, g)
+    return InputError(
+        f"no respondent{' in domain ' + label if label else ''} has an observed value of "
+        f"{name!r}, so it cannot be estimated; drop that domain with subset= or impute"
+    )
+
+
 def _domain_label(dom: Domains, g: int) -> str:
     if not dom.by:
         return ""
@@ -520,7 +559,8 @@ def proportion(
     ------
     InputError
         Unknown column, method or df choice; a numeric item that is not 0/1; a level
-        that does not occur.
+        that does not occur; a ``by`` column named like a result column (``level``,
+        ``variable``, ``n``, ``estimate``...: rename it).
     MissingValueError
         A missing item value inside the subset with ``na="error"``.
     DomainError
@@ -537,7 +577,11 @@ def proportion(
     whole sample, and ``svyby(~y, ~by, design, svyciprop, method=...)`` per domain
     (R computes those on the domain design, whose ``degf`` is the domain df used
     here).  ``deff`` is R's ``deff=TRUE`` (against simple random sampling without
-    replacement of the domain's size) and ``n_eff = n / deff``.
+    replacement of the domain's size) and ``n_eff = n / deff``.  Where a domain's
+    weights sum to no more than its respondents (an unweighted sample, or weights
+    scaled below 1) that reference does not exist (R's ``deff=TRUE`` is Inf or
+    negative there): deff is against sampling with replacement (R's
+    ``deff="replace"``), with a ``DesignEffectWarning`` if the sum is below n.
 
     Examples
     --------

@@ -11,6 +11,7 @@ fraction of missing information and a t-based confidence interval.
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import ImputationError, InputError, MissingValueError
+from ..errors import (
+    ImputationError,
+    InputError,
+    MissingValueError,
+    NoDegreesOfFreedomWarning,
+    user_stacklevel,
+)
 
 __all__ = ["MultipleImputation", "STAT_COLUMNS", "barnard_rubin_df", "combine_rubin"]
 
@@ -133,7 +140,10 @@ def combine_rubin(
         Complete-data degrees of freedom ``nu_com`` for every row. Default:
         the ``df`` column of the frames (per key, the smallest over the
         imputations, which only differ when a domain depends on imputed
-        values), or infinity if there is no ``df`` column.
+        values), or infinity if there is no ``df`` column.  A negative df is an
+        error; where it is 0 (as :func:`surveyweights.proportion` reports for a
+        domain with one respondent per stratum) the combined df is 0 and the
+        interval is (-inf, inf), with a ``NoDegreesOfFreedomWarning``.
     confidence_level : float, default 0.95
         Level of the t interval.
 
@@ -294,6 +304,12 @@ def combine_rubin(
         nu_com = np.full(Q.shape[1], float(df_complete))
     elif all("df" in f.columns for f in frames):
         D = stack("df")
+        if (D < 0).any():
+            i, r = np.argwhere(D < 0)[0]
+            raise InputError(
+                f"results[{i}] has a negative df {float(D[i, r])!r} in row {r}; degrees of "
+                "freedom must be >= 0 (or pass df_complete=)"
+            )
         D = np.where(np.isnan(D), np.inf, D)
         nu_com = D.min(axis=0)
     else:
@@ -310,6 +326,17 @@ def combine_rubin(
         fmi = np.where(np.isinf(riv), 1.0, (riv + 2.0 / (nu + 3.0)) / (riv + 1.0))
         se = np.sqrt(T)
         tq = stats.t.ppf(0.5 + confidence_level / 2.0, nu)
+    zero_df = ~(nu > 0)
+    if zero_df.any():
+        # as every estimator: no t quantile on 0 df, so the interval is the whole line
+        tq = np.where(zero_df, np.inf, tq)
+        warnings.warn(
+            f"{int(zero_df.sum())} combined estimate(s) have 0 degrees of freedom (an "
+            f"imputation's estimate had df = 0), so no t quantile exists and the interval is "
+            f"(-inf, inf); estimate those domains with df='satterthwaite' or pass df_complete=",
+            NoDegreesOfFreedomWarning,
+            stacklevel=user_stacklevel(),
+        )
     out["estimate"] = qbar
     out["se"] = se
     out["ci_low"] = qbar - tq * se

@@ -6,6 +6,8 @@
   and lonely-PSU rules (R's ``svyrecvar``), the default;
 * :mod:`.replicate` -- replicate weights (R's ``svrVar``): jackknife, BRR/Fay,
   bootstrap, SDR, or any replicate weights read from a file.
+* :mod:`.calibrated` -- calibration residuals (Deville-Särndal; R's ``postStrata``)
+  in front of another method, for calibrated, trimmed and nonresponse-adjusted designs.
 
 Calibration residuals, replicate weights, multistage recursion and database
 engines are further methods behind the same seam.
@@ -14,8 +16,9 @@ engines are further methods behind the same seam.
 from __future__ import annotations
 
 from .base import DomainTotals, DomainVariance, Reestimate, VarianceMethod
+from .calibrated import CalibratedVariance
 from .replicate import ReplicateWeights
 from .taylor import TaylorLinearization
 
-__all__ = ["DomainTotals", "DomainVariance", "Reestimate", "ReplicateWeights",
-           "TaylorLinearization", "VarianceMethod"]
+__all__ = ["CalibratedVariance", "DomainTotals", "DomainVariance", "Reestimate",
+           "ReplicateWeights", "TaylorLinearization", "VarianceMethod"]

@@ -168,6 +168,11 @@ def stratified_variance(
     ss = ss.reshape(H, G, L)
     # units of the stratum outside the domain have score 0: (0 - zbar)^2 each
     ss += (n_h[:, None] - cnt)[:, :, None] * zbar * zbar
+    # a cell whose n_h scores are all equal has variance exactly 0, not rounding noise
+    full = (cnt == n_h[:, None]).reshape(HG)
+    const = _constant_cells(code, uz, ss.reshape(HG, L), zbar.reshape(HG, L), n_h.repeat(G), full)
+    if const is not None:
+        ss.reshape(HG, L)[const] = 0.0
 
     scale, fpc_factor, lonely = _stratum_scale(design)
     contrib = ss * scale[:, None, None]
@@ -190,6 +195,32 @@ def stratified_variance(
         # "fail" cannot reach here: Design refuses such designs on construction
     variance = contrib.sum(axis=0)
     return DomainVariance(variance=variance, contributions=contrib, n_h=n_h, cells=cnt)
+
+
+def _constant_cells(code: np.ndarray, z: np.ndarray, ss: np.ndarray, zbar: np.ndarray,
+                    n_cell: np.ndarray, full: np.ndarray) -> np.ndarray | None:
+    """The (cell, column) pairs whose scores are all exactly equal, so that ss is 0.
+
+    Rounding makes the two-pass sum of squares of equal scores a tiny positive
+    number (about 1e-34 where it should be 0): then an SE of 1e-17 instead of 0
+    reaches the interval methods.  Only cells whose every unit is scored (``full``)
+    and whose ss is at rounding level relative to the scores' second moment are
+    checked, exactly, with a min/max pass over their units.
+    """
+    m2 = ss + n_cell[:, None] * zbar * zbar
+    candidate = full[:, None] & (ss > 0) & (ss <= 1e-20 * m2)
+    if not candidate.any():
+        return None
+    const = np.zeros_like(candidate)
+    for j in np.flatnonzero(candidate.any(axis=0)):
+        rows = candidate[code, j]
+        c, zj = code[rows], z[rows, j]
+        lo = np.full(len(ss), np.inf)
+        hi = np.full(len(ss), -np.inf)
+        np.minimum.at(lo, c, zj)
+        np.maximum.at(hi, c, zj)
+        const[:, j] = candidate[:, j] & (lo == hi)
+    return const
 
 
 def _stratum_scale(design) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -226,7 +257,14 @@ def stratified_covariance(design, scores: np.ndarray, inside: np.ndarray) -> np.
         s1[:, j] = np.bincount(uh, weights=uz[:, j], minlength=H)
     zbar = s1 / n_h[:, None]
     scale, fpc_factor, lonely = _stratum_scale(design)
-    dev = (uz - zbar[uh]) * np.sqrt(scale[uh])[:, None]
+    dev = uz - zbar[uh]
+    ss = np.empty((H, K))
+    for j in range(K):
+        ss[:, j] = np.bincount(uh, weights=dev[:, j] * dev[:, j], minlength=H)
+    const = _constant_cells(uh, uz, ss + (n_h - cnt)[:, None] * zbar * zbar, zbar, n_h, cnt == n_h)
+    if const is not None:  # all scores equal: exactly 0, as in stratified_variance
+        dev[const[uh]] = 0.0
+    dev *= np.sqrt(scale[uh])[:, None]
     cov = dev.T @ dev
     outside = scale * (n_h - cnt)
     cov += (zbar * outside[:, None]).T @ zbar

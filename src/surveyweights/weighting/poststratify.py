@@ -25,6 +25,7 @@ from .._strata import (
     as_columns,
     as_key,
     check_columns,
+    check_no_clash,
     check_no_missing,
     factorize_keys,
     format_key,
@@ -77,6 +78,11 @@ class PostStratification:
     def weight_table(self) -> pd.DataFrame:
         """Diagnostics restricted to the columns a report prints: strata, N, n, weight."""
         return self.diagnostics[[*self.strata, "N", "n", "collapsed_into", "weight", "weight_sum"]].copy()
+
+
+#: The columns of ``PostStratification.diagnostics`` after the strata columns.
+DIAGNOSTIC_COLUMNS: tuple[str, ...] = ("N", "n", "collapsed_into", "N_group", "n_group", "weight",
+                                       "weight_sum")
 
 
 def kish_summary(weights: np.ndarray | pd.Series) -> dict[str, float]:
@@ -197,6 +203,7 @@ def poststratify(
     [50.0, 50.0, 10.0]
     """
     strata = as_columns(strata, what="strata")
+    check_no_clash(strata, DIAGNOSTIC_COLUMNS, what="strata", table="the weighting diagnostics")
     if isinstance(population, PopulationFrame):
         frame = population
         if tuple(frame.strata) != strata:
