@@ -110,8 +110,8 @@ def build(case: str, refs: pd.DataFrame) -> tuple[sw.Design, dict]:
 
 
 CASES = ["apiclus1_jk1", "apiclus1_jk1_mse", "apistrat_jkn", "apistrat_jkn_mse",
-         "apistrat_bootstrap", "apistrat_subbootstrap", "pairs_brr", "pairs_fay", "A_jkn",
-         "A_certainty_jkn", "file_sdr_mse"]
+         "apistrat_bootstrap", "apistrat_subbootstrap", "pairs_brr", "pairs_fay",
+         "file_sdr_mse"]
 
 
 def _close(got, want, what: str) -> None:

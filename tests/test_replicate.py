@@ -372,3 +372,20 @@ def test_unit_rank_certified_and_fallback():
     deficient[:, 3] = deficient[:, 1] + deficient[:, 2]
     assert unit_rank(deficient, rows, np.max(deficient ** 2, axis=1)) == 9
     assert unit_rank(deficient, rows, None) == numerical_rank(deficient) == 9
+
+
+def test_trimming_replayed_per_replicate():
+    """trim_weights on a replicate design trims every replicate's weights the same way;
+    units a replicate leaves out (weight 0) stay out."""
+    rng = np.random.default_rng(3)
+    df = _clustered(rng, H=3)
+    r = sw.replicate(_design(df, fpc=False), method="jkn")
+    lo, hi = 1.5, 4.0
+    t = sw.trim_weights(r, lower=lo, upper=hi)
+    assert isinstance(t.variance, ReplicateWeights)
+    before, after = r.replicate_weights.to_numpy(), t.replicate_weights.to_numpy()
+    np.testing.assert_array_equal(after == 0, before == 0)
+    kept = after[after > 0]
+    assert kept.min() >= lo - 1e-9 and kept.max() <= hi + 1e-9
+    np.testing.assert_allclose(after.sum(axis=0), before.sum(axis=0), rtol=1e-12)
+    assert t.variance.history[-1] == "TrimmingResult"

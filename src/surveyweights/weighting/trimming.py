@@ -264,8 +264,14 @@ def trim_weights(
     )
     replay = None
     if mode != "recalibrated":
-        def replay(d_r: np.ndarray) -> np.ndarray:  # the same trimming on a replicate's weights
-            return _redistribute(d_r, float(d_r.sum()), lo, hi, redistribute)
+        def replay(d_r: np.ndarray) -> np.ndarray:
+            # the same trimming on a replicate's weights; units a replicate leaves out
+            # (weight 0, e.g. the jackknife's deleted PSU) stay out (R's trimWeights on a
+            # replicate design would raise them to the lower bound)
+            out = np.zeros_like(d_r)
+            kept = d_r > 0
+            out[kept] = _redistribute(d_r[kept], float(d_r[kept].sum()), lo, hi, redistribute)
+            return out
     return _adjusted(design, w, variance=variance,
                      calibration=result if result is not None else cal, record=record,
                      replay=replay)
