@@ -389,3 +389,16 @@ def test_trimming_replayed_per_replicate():
     assert kept.min() >= lo - 1e-9 and kept.max() <= hi + 1e-9
     np.testing.assert_allclose(after.sum(axis=0), before.sum(axis=0), rtol=1e-12)
     assert t.variance.history[-1] == "TrimmingResult"
+
+
+def test_replicates_of_an_adjusted_design_refused():
+    rng = np.random.default_rng(0)
+    df = _clustered(rng)
+    c = sw.calibrate(_design(df), {"g": {"a": 100.0, "b": 120.0}})
+    with pytest.raises(InputError, match="adjust the replicate design"):
+        sw.replicate(c, method="jkn")
+    r = sw.calibrate(sw.replicate(_design(df), method="jkn"), {"g": {"a": 100.0, "b": 120.0}})
+    reps = r.replicate_weights
+    for col in reps.columns:  # every replicate re-calibrated to the same totals
+        got = reps[col].groupby(df["g"]).sum()
+        np.testing.assert_allclose(got.to_numpy(), [100.0, 120.0], rtol=1e-9)

@@ -132,6 +132,13 @@ def replicate(
             f"the design already has {design.variance.type!r} replicate weights; build "
             f"replicates from the original design (strata, PSUs, fpc) instead"
         )
+    if getattr(design, "calibration", None) is not None or getattr(design, "history", ()):
+        raise InputError(
+            "the design's weights were adjusted (calibrated, raked, trimmed or nonresponse-"
+            "adjusted); replicates built from them would ignore the adjustment. Build the "
+            "replicates from the design before the adjustment and adjust the replicate design: "
+            "sw.calibrate(sw.replicate(design, method=...), ...) re-calibrates every replicate"
+        )
     if not isinstance(mse, (bool, np.bool_)):
         raise InputError(f"mse={mse!r} must be True or False")
     if method != "fay" and rho is not None:
