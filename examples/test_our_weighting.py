@@ -91,21 +91,21 @@ def test_same_estimates_as_the_reference_design(our_design, barometer_2025_repli
 
 # -------------------------------------------------------- properties of our code
 # (a design needs two respondents per stratum to estimate its variance, hence min_per_stratum=2)
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(sws.stratified_samples(min_per_stratum=2))
 def test_weights_sum_to_N_h_for_any_frame(sample):
     design = weigh(sample.data, sample.frame, strata=sample.strata)
     swt.assert_weights_calibrated(design, sample.frame)
 
 
-@settings(max_examples=5, deadline=None)
+@settings(max_examples=3, deadline=None)
 @given(sws.stratified_samples(sw.datasets.barometer_2025_frame(), min_per_stratum=2, max_per_stratum=4))
 def test_weights_sum_to_N_h_for_any_sample_of_tabel_1(sample):
     design = weigh(sample.data, sample.frame)
     swt.assert_weights_calibrated(design, sample.frame, strata=STRATA)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(sws.designs())
 def test_a_mean_lies_between_the_smallest_and_largest_value(design):
     est = float(sw.mean(design, "y").estimate.iloc[0])

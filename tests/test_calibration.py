@@ -181,7 +181,7 @@ def test_trimming_a_calibrated_design_keeps_its_margins():
 
 
 def test_trim_weights_matches_R_one_pass_example():
-    """R trimWeights(strict=FALSE) would give 9+3.5=12.5 > 10 here; strict: 10 and the rest."""
+    """R trimWeights(strict=FALSE) gives 9 + 10/3 = 12.33 > 10 here; strict=TRUE and we: 10."""
     d = sw.Design(pd.DataFrame({"y": range(4)}), weights=pd.Series([1.0, 2.0, 9.0, 20.0]))
     t = sw.trim_weights(d, upper=10)
     # 10 trimmed off the largest; 5 to each of the three others would push 9 to 14:
@@ -470,3 +470,21 @@ def test_nonresponse_errors():
         sw.adjust_nonresponse(c, responded="r", classes="h")
     with pytest.raises(InputError, match=r"must hold True/False"):
         sw.adjust_nonresponse(d2, responded="h", classes="h")
+
+
+def test_business_example_runs():
+    """examples/calibration_business.py, whose output docs/calibration.md shows."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    env = dict(os.environ, PYTHONWARNINGS="error::UserWarning")
+    res = subprocess.run([sys.executable, str(root / "examples" / "calibration_business.py")],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert res.returncode == 0, res.stderr
+    doc = (root / "docs" / "calibration.md").read_text(encoding="utf-8")
+    for line in res.stdout.splitlines()[1:]:
+        if line.strip() and not line.startswith("2. "):
+            assert line in doc, line

@@ -574,6 +574,7 @@ def assert_margins(
     margins: Mapping[Any, Any] | pd.DataFrame,
     *,
     data: pd.DataFrame | None = None,
+    population_size: float | None = None,
     check_levels: bool = True,
     rtol: float = 1e-9,
     atol: float = 0,
@@ -584,7 +585,8 @@ def assert_margins(
     Works on any design: the weighted count of each level (or the weighted total of
     a numeric variable) is computed from the design's weights and data and compared
     with its target, so it checks a calibration (raking, linear, logit) whatever
-    produced it.
+    produced it: :func:`surveyweights.calibrate` or another program's weights.
+    ``margins`` takes the forms ``sw.calibrate`` takes.
 
     Parameters
     ----------
@@ -600,6 +602,8 @@ def assert_margins(
           empty for a numeric total; tuples for a crossed margin).
     data : pandas.DataFrame, optional, keyword-only
         The data, when ``design`` is a Series of weights.
+    population_size : float, optional, keyword-only
+        Also check that the weights sum to this N (a calibration's intercept).
     check_levels : bool, default True, keyword-only
         Also fail when a level present in the data (with positive weight) has no
         target in a categorical margin: a calibration margin covers every level.
@@ -638,6 +642,16 @@ def assert_margins(
                   table="the data")
     lines: list[str] = []
     n_bad = 0
+    if population_size is not None:
+        N = float(population_size)
+        actual = float(wv.sum())
+        targets_n = len(targets) + 1
+        if not _close(actual, N, rtol, atol):
+            n_bad += 1
+            lines.append(f"population size: target {_fmt(N)}, sum of the weights {_fmt(actual)}, "
+                         f"{_diff(actual, N)} ({_tol(N, rtol, atol)})")
+    else:
+        targets_n = len(targets)
     covered: dict[tuple[str, ...], set] = {}
     for vs, level, t in targets:
         label = _show_key(vs, level) if level is not None else f"total of {vs[0]!r}"
@@ -683,7 +697,7 @@ def assert_margins(
                                  f"margin of {vs if len(vs) > 1 else vs[0]!r} (pass check_levels=False "
                                  f"to allow a partial margin)")
     if lines:
-        what = f"{n_bad} of {len(targets)} margin targets"
+        what = f"{n_bad} of {targets_n} margin targets"
         if n_levels:
             what += f" and {n_levels} level(s) without a target"
         _fail(f"weighted totals differ from {what} (rtol={_fmt(rtol)}, atol={_fmt(atol)}):",

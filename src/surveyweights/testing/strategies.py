@@ -153,26 +153,22 @@ def populations(
     return _populations(cols, lo, hi, clo, chi)
 
 
-def _item_values(draw, n: int, spec: Any, missing: bool, name: str) -> pd.Series:
-    """One item column of length n: numeric, 0/1 (``"binary"``) or categorical (a list of levels)."""
+def _item_values(draw, n: int, spec: Any, missing: bool) -> Any:
+    """One item column of length n (an array): numeric, 0/1 (``"binary"``) or categorical."""
+    holes = np.asarray(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool) \
+        if missing else np.zeros(n, dtype=bool)
     if spec == "numeric":
-        vals = draw(st.lists(st.floats(-1000, 1000, allow_nan=False, allow_infinity=False, width=32),
-                             min_size=n, max_size=n))
-        s = pd.Series(np.asarray(vals, dtype=float))
-        if missing:
-            holes = draw(st.lists(st.booleans(), min_size=n, max_size=n))
-            s[np.asarray(holes, dtype=bool)] = np.nan
-        return s.rename(name)
+        vals = np.asarray(draw(st.lists(st.floats(-1000, 1000, allow_nan=False, width=32),
+                                        min_size=n, max_size=n)), dtype=float)
+        vals[holes] = np.nan
+        return vals
     if spec == "binary":
-        vals = draw(st.lists(st.integers(0, 1), min_size=n, max_size=n))
-        s = pd.Series(pd.array(vals, dtype="Int64"))
-        if missing:
-            holes = np.asarray(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
-            s[holes] = pd.NA
-        return s.rename(name)
-    choices = list(spec) + ([None] if missing else [])
-    vals = draw(st.lists(st.sampled_from(choices), min_size=n, max_size=n))
-    return pd.Series(pd.Categorical(vals, categories=list(spec)), name=name)
+        vals = np.asarray(draw(st.lists(st.integers(0, 1), min_size=n, max_size=n)), dtype=np.int64)
+        return pd.arrays.IntegerArray(vals, holes)
+    codes = np.asarray(draw(st.lists(st.integers(0, len(spec) - 1), min_size=n, max_size=n)),
+                       dtype=np.int64)
+    codes[holes] = -1
+    return pd.Categorical.from_codes(codes, categories=list(spec))
 
 
 def _check_items(items: Any) -> dict[str, Any]:
@@ -194,12 +190,6 @@ def _check_items(items: Any) -> dict[str, Any]:
                 f"levels, e.g. ['adopter', 'plans', 'no_plans']"
             )
     return dict(items)
-
-
-def _add_items(draw, data: pd.DataFrame, specs: Mapping[str, Any], missing: bool) -> None:
-    for name, spec in specs.items():
-        values = _item_values(draw, len(data), spec, missing, name)
-        data[name] = pd.Series(values.array, index=data.index)
 
 
 def items(
@@ -235,27 +225,37 @@ def items(
 
     @st.composite
     def draw_item(draw):
-        return _item_values(draw, draw(sizes), levels, bool(missing), name)
+        return pd.Series(_item_values(draw, draw(sizes), levels, bool(missing)), name=name)
 
     return draw_item()
+
+
+def _draw_sample(draw, frame: PopulationFrame, min_per: int, max_per: int,
+                 item_specs: Mapping[str, Any], missing: bool) -> tuple[pd.DataFrame, np.ndarray]:
+    """A shuffled stratified sample of the frame and the frame row of each unit."""
+    table = frame.table
+    N = table[frame.count].to_numpy(dtype=np.int64)
+    n_h = [draw(st.integers(min(min_per, int(Nh)), min(max_per, int(Nh)))) for Nh in N]
+    rows = np.repeat(np.arange(len(table)), n_h)
+    if len(rows):
+        rows = rows[np.asarray(draw(st.permutations(range(len(rows)))), dtype=np.intp)]
+    n = len(rows)
+    columns: dict[str, Any] = {"id": np.arange(1, n + 1, dtype=np.int64)}
+    for c in frame.strata:
+        columns[c] = table[c].to_numpy()[rows]
+    for name, spec in item_specs.items():
+        columns[name] = _item_values(draw, n, spec, missing)
+    index = None
+    if n and draw(st.booleans()):  # an index that is neither 0..n-1 nor sorted
+        index = pd.Index(draw(st.lists(st.integers(0, 10**6), min_size=n, max_size=n, unique=True)),
+                         dtype=np.int64)
+    return pd.DataFrame(columns, index=index), rows
 
 
 @st.composite
 def _samples(draw, population, min_per, max_per, item_specs, missing) -> StratifiedSample:
     frame = draw(population)
-    cols = list(frame.strata)
-    table = frame.table
-    N = table[frame.count].to_numpy(dtype=np.int64)
-    n_h = [draw(st.integers(min(min_per, int(Nh)), min(max_per, int(Nh)))) for Nh in N]
-    rows = np.repeat(np.arange(len(table)), n_h)
-    order = draw(st.permutations(range(len(rows)))) if len(rows) else []
-    rows = rows[np.asarray(order, dtype=np.intp)] if len(rows) else rows
-    data = table.iloc[rows][cols].reset_index(drop=True)
-    data.insert(0, "id", np.arange(1, len(data) + 1, dtype=np.int64))
-    _add_items(draw, data, item_specs, missing)
-    if draw(st.booleans()) and len(data):
-        idx = draw(st.lists(st.integers(0, 10**6), min_size=len(data), max_size=len(data), unique=True))
-        data.index = pd.Index(idx, dtype=np.int64)
+    data, _ = _draw_sample(draw, frame, min_per, max_per, item_specs, missing)
     return StratifiedSample(data, frame)
 
 
@@ -309,49 +309,48 @@ def _designs(draw, psus, fpc, lonely_psu, item_specs, missing, max_strata) -> De
         draw(st.sampled_from(["size", "fraction"])) if fpc else "none")
     min_units = 1 if lonely_psu != "fail" else 2
     if not clustered:
-        sample = draw(stratified_samples(
-            populations(min_count=min_units, max_strata=max_strata),
-            min_per_stratum=min_units, max_per_stratum=6, items=item_specs, missing=missing))
-        data = sample.data.copy()
-        cols = sample.strata
-        n_h = data.groupby(cols, sort=False, observed=True)["id"].transform("size").to_numpy(dtype=float)
-        N = data.merge(sample.frame.table[[*cols, "N"]], on=cols, how="left")["N"].to_numpy(dtype=float)
+        frame = draw(populations(min_count=min_units, max_strata=max_strata))
+        data, rows = _draw_sample(draw, frame, min_units, 6, item_specs, missing)
+        N = frame.table[frame.count].to_numpy(dtype=float)
+        n_h = np.bincount(rows, minlength=len(N)).astype(float)
         weights: Any = None
         if fpc_kind == "size":
-            data["fpc"] = N
+            data["fpc"] = N[rows]
         elif fpc_kind == "fraction":
-            data["fpc"] = n_h / N
+            data["fpc"] = (n_h / N)[rows]
         else:
             data["w"] = draw(st.lists(st.floats(0.5, 1000, allow_nan=False, width=32),
                                       min_size=len(data), max_size=len(data)))
             weights = "w"
-        return Design(data, weights=weights, strata=cols, fpc=None if fpc_kind == "none" else "fpc",
-                      lonely_psu=lonely_psu)
+        return Design(data, weights=weights, strata=list(frame.strata),
+                      fpc=None if fpc_kind == "none" else "fpc", lonely_psu=lonely_psu)
     # one-stage cluster sample: m_h PSUs per stratum, 1-3 units per PSU, M_h PSUs in the population
     H = draw(st.integers(1, max_strata))
-    rows = []
-    psu_id = 0
-    for h in range(H):
-        m_h = draw(st.integers(min_units, 4))
-        M_h = m_h + draw(st.integers(0, 30))
-        for _ in range(m_h):
-            psu_id += 1
-            size = draw(st.integers(1, 3))
-            w = draw(st.floats(0.5, 1000, allow_nan=False, width=32))
-            for _ in range(size):
-                rows.append({"stratum": f"h{h}", "psu": psu_id, "M": M_h, "m": m_h, "w": w})
-    order = draw(st.permutations(range(len(rows))))
-    data = pd.DataFrame([rows[i] for i in order])
-    data.insert(0, "id", np.arange(1, len(data) + 1, dtype=np.int64))
-    _add_items(draw, data, item_specs, missing)
-    weights = "w"
+    m_h = np.asarray(draw(st.lists(st.integers(min_units, 4), min_size=H, max_size=H)), dtype=np.int64)
+    M_h = m_h + np.asarray(draw(st.lists(st.integers(0, 30), min_size=H, max_size=H)), dtype=np.int64)
+    psu_stratum = np.repeat(np.arange(H), m_h)
+    P = len(psu_stratum)
+    size = np.asarray(draw(st.lists(st.integers(1, 3), min_size=P, max_size=P)), dtype=np.int64)
+    w_psu = np.asarray(draw(st.lists(st.floats(0.5, 1000, allow_nan=False, width=32),
+                                     min_size=P, max_size=P)), dtype=float)
+    unit_psu = np.repeat(np.arange(P), size)
+    unit_psu = unit_psu[np.asarray(draw(st.permutations(range(len(unit_psu)))), dtype=np.intp)]
+    h = psu_stratum[unit_psu]
+    n = len(unit_psu)
+    columns: dict[str, Any] = {"id": np.arange(1, n + 1, dtype=np.int64),
+                               "stratum": np.array([f"h{k}" for k in range(H)], dtype=object)[h],
+                               "psu": unit_psu + 1}
+    for name, spec in item_specs.items():
+        columns[name] = _item_values(draw, n, spec, missing)
+    weights: Any = None  # with an fpc: M_h / m_h, the design weight of a PSU
     if fpc_kind == "size":
-        data["fpc"] = data["M"].astype(float)
-        weights = None  # M_h / m_h, the design weight of a PSU
+        columns["fpc"] = M_h[h].astype(float)
     elif fpc_kind == "fraction":
-        data["fpc"] = data["m"] / data["M"]
-        weights = None
-    return Design(data.drop(columns=["M", "m"]), weights=weights, strata="stratum", ids="psu",
+        columns["fpc"] = (m_h / M_h)[h]
+    else:
+        columns["w"] = w_psu[unit_psu]
+        weights = "w"
+    return Design(pd.DataFrame(columns), weights=weights, strata="stratum", ids="psu",
                   fpc=None if fpc_kind == "none" else "fpc", lonely_psu=lonely_psu)
 
 

@@ -69,18 +69,21 @@ class ResidualStep:
     columns : ndarray of int
         Linearly independent columns of X spanning its column space (overlapping
         margins make X rank-deficient; the residual only depends on the span).
+    gram : ndarray, optional
+        X' diag(d) X, if the caller has it.
     """
 
     aux: Any
     d: np.ndarray
     g: np.ndarray
     columns: np.ndarray
+    gram: np.ndarray | None = field(default=None, repr=False, compare=False)
     _chol: tuple = field(init=False, repr=False, compare=False)
     _scale: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         S = np.asarray(self.columns)
-        M = self.aux.gram(self.d)[np.ix_(S, S)]
+        M = (self.aux.gram(self.d) if self.gram is None else self.gram)[np.ix_(S, S)]
         s = np.sqrt(np.diag(M))
         object.__setattr__(self, "_scale", s)
         object.__setattr__(self, "_chol", linalg.cho_factor(M / np.outer(s, s), lower=True))
@@ -96,11 +99,7 @@ class ResidualStep:
     def apply(self, Z: np.ndarray) -> np.ndarray:
         """The residuals of the score columns ``Z`` (n x K), a new array."""
         gd = (self.g * self.d)[:, None]
-        R = Z - gd * self.aux.matmat(self._coef(Z / self.g[:, None]))
-        # one step of iterative refinement: the residual is then orthogonal to X
-        # to rounding error even when the scores are large against the residuals
-        R -= gd * self.aux.matmat(self._coef(R / self.g[:, None]))
-        return R
+        return Z - gd * self.aux.matmat(self._coef(Z / self.g[:, None]))
 
 
 @dataclass(frozen=True)
@@ -180,22 +179,28 @@ class CalibratedVariance:
             full = np.zeros((n, L))
             full[inside] = z
             z = full
-        rows = np.flatnonzero(inside)
         K = G * L
         var = np.empty(K)
         contrib = None
         n_h = None
         width = max(1, _BLOCK_ELEMENTS // max(n, 1))
         zero = np.zeros(n, dtype=np.intp)
+        all_inside = bool(inside.all())
+        rows = None if all_inside else np.flatnonzero(inside)
         for start in range(0, K, width):
             stop = min(K, start + width)
-            # column k = g * L + l holds the level-l scores of the units of domain g
-            Zb = np.zeros((n, stop - start))
-            col = group[rows].astype(np.int64) * L
-            for j in range(L):
-                c = col + j - start
-                ok = (c >= 0) & (c < stop - start)
-                Zb[rows[ok], c[ok]] = z[rows[ok], j]
+            if G == 1:
+                # one domain: the scores themselves, zero outside it
+                Zb = z[:, start:stop] if all_inside else np.where(inside[:, None], z[:, start:stop], 0.0)
+            else:
+                # column k = g * L + l holds the level-l scores of the units of domain g
+                Zb = np.zeros((n, stop - start))
+                r_ = np.arange(n) if rows is None else rows
+                col = group[r_].astype(np.int64) * L
+                for j in range(L):
+                    c = col + j - start
+                    ok = (c >= 0) & (c < stop - start)
+                    Zb[r_[ok], c[ok]] = z[r_[ok], j]
             dv = self.base.variance(design, self.residuals(Zb), zero, 1)
             var[start:stop] = dv.variance[0]
             if dv.contributions is not None:
@@ -204,11 +209,18 @@ class CalibratedVariance:
                 contrib[:, start:stop] = dv.contributions[:, 0, :]
             n_h = dv.n_h
         H = None if contrib is None else contrib.shape[0]
+        cells = None
+        if design._psu is None:
+            # units of each domain in each stratum (the estimator's domain df)
+            h = design._h if all_inside else design._h[inside]
+            gg = group if all_inside else group[inside]
+            cells = np.bincount(h.astype(np.int64) * G + gg, minlength=design.n_strata * G
+                                ).reshape(design.n_strata, G)
         return DomainVariance(
             variance=var.reshape(G, L),
             contributions=None if contrib is None else contrib.reshape(H, G, L),
             n_h=n_h,
-            cells=None,
+            cells=cells,
         )
 
     def covariance(self, design, scores, inside, *,

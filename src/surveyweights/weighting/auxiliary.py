@@ -73,6 +73,7 @@ class AuxiliaryMatrix:
     n: int
     offsets: tuple[int, ...] = field(init=False, repr=False)
     p: int = field(init=False)
+    _pairs: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         offs, p = [], 0
@@ -81,6 +82,15 @@ class AuxiliaryMatrix:
             p += b.width
         object.__setattr__(self, "offsets", tuple(offs))
         object.__setattr__(self, "p", p)
+        object.__setattr__(self, "_pairs", {})
+
+    def _pair_codes(self, i: int, j: int) -> np.ndarray:
+        """The cell of each unit in the cross of categorical blocks i and j (cached)."""
+        key = (i, j)
+        if key not in self._pairs:
+            a, b = self.blocks[i], self.blocks[j]
+            self._pairs[key] = a.codes.astype(np.int64) * b.n_levels + b.codes
+        return self._pairs[key]
 
     @classmethod
     def from_blocks(cls, blocks) -> AuxiliaryMatrix:
@@ -148,9 +158,15 @@ class AuxiliaryMatrix:
     def gram(self, v: np.ndarray) -> np.ndarray:
         """X' diag(v) X, shape (p, p)."""
         M = np.empty((self.p, self.p))
-        for i, (a, oa) in enumerate(zip(self.blocks, self.offsets)):
-            for b, ob in list(zip(self.blocks, self.offsets))[i:]:
-                blk = _cross(a, b, v)
+        blocks = list(zip(self.blocks, self.offsets))
+        for i, (a, oa) in enumerate(blocks):
+            for j in range(i, len(blocks)):
+                b, ob = blocks[j]
+                if i != j and isinstance(a, CategoricalBlock) and isinstance(b, CategoricalBlock):
+                    blk = np.bincount(self._pair_codes(i, j), weights=v,
+                                      minlength=a.n_levels * b.n_levels).reshape(a.n_levels, b.n_levels)
+                else:
+                    blk = _cross(a, b, v)
                 M[oa:oa + a.width, ob:ob + b.width] = blk
                 M[ob:ob + b.width, oa:oa + a.width] = blk.T
         return M

@@ -58,6 +58,7 @@ Lumley, T. (2010). *Complex Surveys*, ch. 7.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -107,9 +108,17 @@ def _bounds_arrays(method: str, bounds, n: int) -> tuple[np.ndarray, np.ndarray]
     return lo, hi
 
 
-def _distance(method: str, u: np.ndarray, lo: np.ndarray, hi: np.ndarray):
-    """g = F(u), F'(u) and a primitive P(u) of F (the dual objective's integrand)."""
+def _distance(method: str, u: np.ndarray, lo: np.ndarray, hi: np.ndarray, free: bool = False):
+    """g = F(u), F'(u) and a primitive P(u) of F (the dual objective's integrand).
+
+    ``free``: no finite bound (linear: lo = -inf; raking: lo <= 0), hi = inf.
+    """
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        if free and method == "linear":
+            return 1.0 + u, np.ones_like(u), u + 0.5 * u * u
+        if free and method == "raking":
+            e = np.exp(u)
+            return e, e, e
         if method == "linear":
             v = 1.0 + u
             g = np.clip(v, lo, hi)
@@ -142,9 +151,12 @@ def independent_columns(gram: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
 
     Returns ``(S, dep, coef)``: the independent columns, the others, and the
     coefficients expressing each dependent column in the independent ones
-    (X[:, dep] = X[:, S] @ coef on the sample).  Columns are chosen by pivoted QR
-    of the Gram matrix scaled to unit diagonal; a pivot below 1e-9 of the first
-    counts as dependent.  All-zero columns are dependent with coefficient 0.
+    (X[:, dep] = X[:, S] @ coef on the sample).  Columns are chosen by Cholesky
+    factorisation with diagonal pivoting of the Gram matrix scaled to unit
+    diagonal (rank-revealing for a positive semidefinite matrix; Higham 2002,
+    sec. 10.3): a column whose remaining (Schur complement) diagonal falls below
+    1e-9 is a combination of the columns chosen before it.  All-zero columns are
+    dependent with coefficient 0.
     """
     p = gram.shape[0]
     diag = np.diag(gram).copy()
@@ -153,10 +165,22 @@ def independent_columns(gram: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
         return np.zeros(0, dtype=np.intp), np.arange(p), np.zeros((0, p))
     s = np.sqrt(diag[live])
     C = gram[np.ix_(live, live)] / np.outer(s, s)
-    _, R, piv = linalg.qr(C, pivoting=True, mode="economic")
-    r = np.abs(np.diag(R))
-    rank = int(np.sum(r > _RANK_RTOL * r[0]))
-    S = np.sort(live[piv[:rank]])
+    m = len(live)
+    L = np.zeros((m, m))
+    rest = np.diag(C).copy()
+    chosen: list[int] = []
+    for k in range(m):
+        j = int(np.argmax(rest))
+        if rest[j] <= _RANK_RTOL:
+            break
+        col = C[:, j] - L[:, :k] @ L[j, :k]
+        col /= np.sqrt(rest[j])
+        L[:, k] = col
+        rest -= col * col
+        rest[j] = -np.inf
+        rest[chosen] = -np.inf
+        chosen.append(j)
+    S = np.sort(live[chosen])
     dep = np.setdiff1d(np.arange(p), S)
     if len(dep):
         coef = linalg.solve(gram[np.ix_(S, S)], gram[np.ix_(S, dep)], assume_a="pos")
@@ -196,6 +220,7 @@ class CalibrationFit:
     tolerance: float
     lam: np.ndarray = field(repr=False)
     columns: np.ndarray = field(repr=False)
+    gram: np.ndarray | None = field(default=None, repr=False)
 
 
 def calibration_factors(
@@ -208,6 +233,7 @@ def calibration_factors(
     tolerance: float = 1e-10,
     max_iterations: int = 100,
     columns: np.ndarray | None = None,
+    gram: np.ndarray | None = None,
 ) -> CalibrationFit:
     """Calibration factors g for weights d, auxiliaries X and totals t (the pure solver).
 
@@ -233,6 +259,8 @@ def calibration_factors(
     max_iterations : int, default 100, keyword-only
     columns : ndarray of int, optional, keyword-only
         Independent columns of X, if already known (:func:`independent_columns`).
+    gram : ndarray, optional, keyword-only
+        X' diag(d) X, if already computed (it is returned in ``CalibrationFit.gram``).
 
     Returns
     -------
@@ -263,14 +291,16 @@ def calibration_factors(
                                   and np.all(lo < 1) and np.all(hi > 1)):
         raise InputError("logit calibration needs finite bounds with lower < 1 < upper, "
                          "e.g. bounds=(0.5, 2.0)")
-    gram0 = aux.gram(d)
+    free = bool(np.all(hi == np.inf) and (np.all(lo == -np.inf) if method == "linear"
+                                          else np.all(lo <= 0)))
+    gram0 = aux.gram(d) if gram is None else gram
     S = independent_columns(gram0)[0] if columns is None else np.asarray(columns)
     diag0 = np.maximum(np.diag(gram0)[S], np.finfo(float).tiny)
     scale_T = 1.0 + np.abs(T)
 
     lam = np.zeros(p)
     u = np.zeros(n)
-    g, dg, P = _distance(method, u, lo, hi)
+    g, dg, P = _distance(method, u, lo, hi, free)
     misfit = T - aux.rmatvec(d * g)
     phi = float(np.dot(d, P) - lam @ T)
     it = 0
@@ -305,7 +335,7 @@ def calibration_factors(
         accepted = False
         for _ in range(80):
             u_new = u + t * du
-            g_new, dg_new, P_new = _distance(method, u_new, lo, hi)
+            g_new, dg_new, P_new = _distance(method, u_new, lo, hi, free)
             phi_new = float(np.dot(d, P_new) - (lam + t * step) @ T)
             if np.isfinite(phi_new) and phi_new <= phi + 1e-4 * t * slope + 1e-13 * (1.0 + abs(phi)):
                 accepted = True
@@ -325,7 +355,7 @@ def calibration_factors(
     rel = np.abs(misfit) / scale_T
     return CalibrationFit(g=g, converged=converged, iterations=it, misfit=-misfit,
                           max_relative_misfit=float(rel.max()) if len(rel) else 0.0,
-                          tolerance=tolerance, lam=lam, columns=S)
+                          tolerance=tolerance, lam=lam, columns=S, gram=gram0)
 
 
 def _solve_pd(J: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -553,19 +583,22 @@ def _parse(data: pd.DataFrame, margins, collapse, population_size) -> _Spec:
             levels = [levels[i] for i in keep]
             targets_arr = targets_arr[keep]
             pos = {lk: i for i, lk in enumerate(levels)}
-        frame = data[list(cols)]
-        per = [pd.factorize(frame[c], sort=False) for c in cols]
-        comb = np.zeros(n, dtype=np.int64)
-        for codes_c, uniq_c in per:
-            comb = comb * max(len(uniq_c), 1) + codes_c
-        ucodes, first = pd.factorize(comb, sort=False)
-        rest = np.asarray(first, dtype=np.int64)
-        parts = []
-        for codes_c, uniq_c in reversed(per):
-            size = max(len(uniq_c), 1)
-            parts.append(np.asarray(uniq_c, dtype=object)[rest % size])
-            rest = rest // size
-        parts.reverse()
+        per = [pd.factorize(data[c], sort=False) for c in cols]
+        if len(per) == 1:
+            ucodes = per[0][0]
+            parts = [np.asarray(per[0][1], dtype=object)]
+        else:
+            comb = np.zeros(n, dtype=np.int64)
+            for codes_c, uniq_c in per:
+                comb = comb * max(len(uniq_c), 1) + codes_c
+            ucodes, first = pd.factorize(comb, sort=False)
+            rest = np.asarray(first, dtype=np.int64)
+            parts = []
+            for codes_c, uniq_c in reversed(per):
+                size = max(len(uniq_c), 1)
+                parts.append(np.asarray(uniq_c, dtype=object)[rest % size])
+                rest = rest // size
+            parts.reverse()
         sample_keys = [tuple(v.item() if isinstance(v, np.generic) else v for v in row) for row in zip(*parts)]
         level_of_unique = np.empty(len(sample_keys), dtype=np.intp)
         counts = np.bincount(ucodes, minlength=len(sample_keys))
@@ -875,18 +908,22 @@ def _fail(spec: _Spec, fit: CalibrationFit, d: np.ndarray, method: str, lo: np.n
                             np.asarray(hi, float), per)
         if not fr["feasible"]:
             parts = []
-            if np.isfinite(fr["min_upper"]):
-                parts.append(f"with the lower bound kept, the upper bound must be at least "
-                             f"{fr['min_upper']:.6g}")
-            else:
-                parts.append("the lower bound is too high for any upper bound")
-            if np.isfinite(fr["max_lower"]):
-                parts.append(f"with the upper bound kept, the lower bound must be at most "
-                             f"{fr['max_lower']:.6g}")
-            else:
-                parts.append("the upper bound is too low for any lower bound")
+            has_lo = bool(np.any(np.isfinite(lo) & ((lo > 0) if method == "raking" else True)))
+            has_hi = bool(np.any(np.isfinite(hi)))
+            if has_hi:
+                if np.isfinite(fr["min_upper"]):
+                    parts.append(f"{'with the lower bound kept, ' if has_lo else ''}the upper "
+                                 f"bound must be at least {fr['min_upper']:.6g}")
+                else:
+                    parts.append("the lower bound is too high for any upper bound")
+            if has_lo:
+                if np.isfinite(fr["max_lower"]):
+                    parts.append(f"{'with the upper bound kept, ' if has_hi else ''}the lower "
+                                 f"bound must be at most {fr['max_lower']:.6g}")
+                else:
+                    parts.append("the upper bound is too low for any lower bound")
             raise CalibrationError(
-                f"no {what} within {bounds_text} can reproduce the margins (the bounds are "
+                f"no {what} {bounds_text} can reproduce the margins (the bounds are "
                 f"infeasible for this sample): {'; '.join(parts)}. Widen the bounds, or "
                 f"collapse the margin cells that need the extreme factors (see the report of "
                 f"an unbounded calibration)"
@@ -949,12 +986,15 @@ def _adjusted(design, weights: np.ndarray, *, variance, calibration, record, dat
               strata=None, fpc=None, replay=None):
     """A copy of ``design`` with new weights, variance method and history.
 
+    With the same rows, the design's validated codes (strata, PSUs, fpc) are kept
+    and only the weights change (they are positive and finite: the callers check),
+    so adjusting a design of 1e6 rows does not factorise its strata again.  New
+    rows (nonresponse) build and validate a new design.
+
     On a replicate-weight design the adjustment is replayed on every replicate's
     weights instead (``replay(d_r)`` -> adjusted replicate weights; R's
     ``calibrate.svyrep.design``), so that the replicate variance reflects it.
     """
-    from ..variance.replicate import ReplicateWeights
-
     if isinstance(design.variance, ReplicateWeights):
         if replay is None:
             raise InputError(
@@ -965,14 +1005,20 @@ def _adjusted(design, weights: np.ndarray, *, variance, calibration, record, dat
         from ..design.replicate import replay_adjustment
 
         variance = replay_adjustment(design, replay, label=type(record).__name__)
-    data = design.data if data is None else data
-    w = pd.Series(weights, index=data.index, name="weight")
+    history = tuple(design.history) + (record,)
+    if data is None:
+        w = np.ascontiguousarray(weights, dtype=float)
+        out = copy.copy(design)
+        for name, value in (("weights", pd.Series(w, index=design.data.index, name="weight")),
+                            ("_w", w), ("variance", variance), ("calibration", calibration),
+                            ("history", history)):
+            object.__setattr__(out, name, value)
+        return out
     return replace(
-        design, data=data, weights=w,
+        design, data=data, weights=pd.Series(weights, index=data.index, name="weight"),
         strata=design.strata if strata is None else strata,
         fpc=design.fpc if fpc is None else fpc,
-        variance=variance, calibration=calibration,
-        history=tuple(design.history) + (record,),
+        variance=variance, calibration=calibration, history=history,
     )
 
 
@@ -980,9 +1026,11 @@ def _calibrate_spec(index: pd.Index, spec: _Spec, d: np.ndarray, *, method: str,
                     bounds: tuple[float, float], tolerance: float, max_iterations: int,
                     bounds_text: str, per=None, what: str = "g"):
     """Solve, check, and build the CalibrationResult (no design yet)."""
-    S = _check_dependent_targets(spec, spec.aux.gram(d))
+    gram = spec.aux.gram(d)
+    S = _check_dependent_targets(spec, gram)
     fit = calibration_factors(d, spec.aux, spec.totals, method=method, bounds=(lo, hi),
-                              tolerance=tolerance, max_iterations=max_iterations, columns=S)
+                              tolerance=tolerance, max_iterations=max_iterations, columns=S,
+                              gram=gram)
     if not fit.converged:
         _fail(spec, fit, d, method, np.broadcast_to(lo, d.shape), np.broadcast_to(hi, d.shape),
               bounds_text, per=per, what=what)
@@ -1005,7 +1053,7 @@ def _calibrate_spec(index: pd.Index, spec: _Spec, d: np.ndarray, *, method: str,
         kish=_kish(d, w), auxiliaries=spec.aux, totals=spec.totals, columns=fit.columns,
         design_weights=d,
     )
-    return result, fit
+    return result, replace(fit, gram=gram)  # the gram is reused by the variance step (same d)
 
 
 def calibrate(
@@ -1126,7 +1174,7 @@ def calibrate(
                 "margin by margin); use variance='calibration' with a numeric total"
             )
     d = design._w.copy()
-    text = f"bounds=({show(lo)}, {show(hi)})"
+    text = f"within bounds=({show(lo)}, {show(hi)})"
     result, fit = _calibrate_spec(design.data.index, spec, d, method=method, lo=lo, hi=hi, bounds=(lo, hi),
                                   tolerance=tolerance, max_iterations=max_iterations,
                                   bounds_text=text)
@@ -1135,7 +1183,7 @@ def calibrate(
         step = RakeStep(tuple(m.codes for m in spec.margins if not m.numeric), w)
         result = replace(result, variance="rake")
     else:
-        step = ResidualStep(spec.aux, d, fit.g, fit.columns)
+        step = ResidualStep(spec.aux, d, fit.g, fit.columns, gram=fit.gram)
     def replay(d_r: np.ndarray) -> np.ndarray:
         # the same calibration on a replicate's weights (R's calibrate.svyrep.design)
         f = calibration_factors(d_r, spec.aux, spec.totals, method=method, bounds=(lo, hi),

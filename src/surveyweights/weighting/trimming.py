@@ -293,7 +293,8 @@ def _recalibrate(design, cal: CalibrationResult, lo: float, hi: float, tolerance
         method = "linear"
     labels = _labels_from_report(cal)
     spec = _Spec(margins=(), aux=cal.auxiliaries, totals=cal.totals, labels=labels)
-    text = f"[{show(lo)}, {show(hi)}]"
+    text = (f"within [{show(lo)}, {show(hi)}]" if np.isfinite(lo) and np.isfinite(hi)
+            else f"<= {show(hi)}" if np.isfinite(hi) else f">= {show(lo)}")
     result, fit = _calibrate_spec(design.data.index, spec, d, method=method, lo=glo, hi=ghi,
                                   bounds=cal.bounds, tolerance=tolerance,
                                   max_iterations=max_iterations, bounds_text=text, per=d,
