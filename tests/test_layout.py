@@ -17,8 +17,7 @@ import surveyweights as sw
 PACKAGE = Path(sw.__file__).parent
 #: Front doors: they may load the case study's bundled data or run its main job.
 FRONT_DOORS = {"surveyweights", "surveyweights.datasets", "surveyweights.cli",
-               # the pytest plugin serves the case study's data as fixtures to users' suites
-               "surveyweights.testing.plugin"}
+               }
 #: Helpers for users' test suites: the library itself never imports them.
 TESTING = "surveyweights.testing"
 #: 0.1 import paths, aliases of the moved modules (see their docstrings).
@@ -89,7 +88,6 @@ def test_general_library_imports_nothing_from_the_barometer():
 
 def test_library_does_not_import_its_testing_helpers():
     g = _graph()
-    assert "surveyweights.datasets" in g["surveyweights.testing.plugin"]
     users = {m: sorted(t for t in g[m] if t == TESTING or t.startswith(TESTING + "."))
              for m in g if not (m == TESTING or m.startswith(TESTING + "."))}
     assert not {m: t for m, t in users.items() if t}, "the library imports surveyweights.testing"

@@ -504,7 +504,7 @@ def test_plugin_and_assertions_load_without_hypothesis(monkeypatch):
                  or m.startswith("surveyweights.testing")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setattr(sys, "meta_path", [_NoHypothesis(), *sys.meta_path])
-    plugin = importlib.import_module("surveyweights.testing.plugin")
+    plugin = importlib.import_module("_surveyweights_pytest")
     fresh = importlib.import_module("surveyweights.testing")
     assert fresh is not swt and hasattr(plugin, "barometer_2025_frame")
     fresh.assert_frame_equal_published(sw.datasets.barometer_2025_frame(),
@@ -512,6 +512,18 @@ def test_plugin_and_assertions_load_without_hypothesis(monkeypatch):
     with pytest.raises(ImportError, match=re.escape("needs the hypothesis package, an optional "
                                                     "dependency: pip install 'surveyweights[testing]'")):
         fresh.strategies  # noqa: B018
+
+
+def test_plugin_entry_point_does_not_load_the_library_at_startup():
+    """pytest imports every registered plugin when it starts: ours must not pull in the library."""
+    from importlib.metadata import entry_points
+
+    (ep,) = [e for e in entry_points(group="pytest11") if e.name == "surveyweights"]
+    code = (f"import sys; import {ep.value}; "
+            "print(sorted(m for m in ('surveyweights', 'numpy', 'pandas', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
 
 
 def test_plugin_fixtures_are_fresh(barometer_2025_published, barometer_2025_replica_design,

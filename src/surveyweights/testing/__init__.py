@@ -15,8 +15,9 @@ values, the difference and the tolerance.
 * :func:`assert_published_within_rounding` -- published percentages ("58,8") are the
   estimates rounded half away from zero.
 
-The pytest plugin (:mod:`surveyweights.testing.plugin`, registered through the
-``pytest11`` entry point, so nothing is needed in ``conftest.py``) provides the
+The pytest plugin (the module ``_surveyweights_pytest``, registered through the
+``pytest11`` entry point, so nothing is needed in ``conftest.py``; it lies outside
+this package so that pytest's start-up does not import the library) provides the
 fixtures ``barometer_2025_frame``, ``barometer_2025_published``,
 ``barometer_2025_headlines``, ``barometer_2025_replica`` and
 ``barometer_2025_replica_design``.  The hypothesis strategies are in

@@ -19,16 +19,17 @@ that has surveyweights installed gets these fixtures without a ``conftest.py``:
 Every fixture is function-scoped and returns a fresh object, so a test that
 changes one cannot change what another test sees.  The plugin needs neither
 hypothesis nor a ``conftest.py``; disable it with ``pytest -p no:surveyweights``.
+
+This module lies outside the ``surveyweights`` package on purpose: pytest imports
+every registered plugin when it starts, and importing anything inside the package
+loads the library (numpy, pandas, scipy).  Here the library is imported only when
+a test asks for one of the fixtures, so projects that never use them start as fast
+as without surveyweights installed.
 """
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
-
-from .. import datasets
-from ..design import Design
-from ..frame import PopulationFrame
 
 __all__ = [
     "barometer_2025_frame",
@@ -40,31 +41,41 @@ __all__ = [
 
 
 @pytest.fixture
-def barometer_2025_frame() -> PopulationFrame:
+def barometer_2025_frame():
     """Tabel 1/2 of the AI-Barometer 2025 (N, sample, responses per nace x size stratum)."""
+    from surveyweights import datasets
+
     return datasets.barometer_2025_frame()
 
 
 @pytest.fixture
-def barometer_2025_published() -> pd.DataFrame:
+def barometer_2025_published():
     """Tabel 3-12 of the AI-Barometer 2025 as printed, one row per cell."""
+    from surveyweights import datasets
+
     return datasets.barometer_2025_published()
 
 
 @pytest.fixture
-def barometer_2025_headlines() -> pd.DataFrame:
+def barometer_2025_headlines():
     """The headline percentages of the AI-Barometer 2025 report's text."""
+    from surveyweights import datasets
+
     return datasets.barometer_2025_headlines()
 
 
 @pytest.fixture
-def barometer_2025_replica() -> pd.DataFrame:
+def barometer_2025_replica():
     """SYNTHETIC replica of the 2,915 usable responses (complete: no item non-response)."""
+    from surveyweights import datasets
+
     return datasets.barometer_2025_replica(complete=True)
 
 
 @pytest.fixture
-def barometer_2025_replica_design(barometer_2025_replica, barometer_2025_frame) -> Design:
+def barometer_2025_replica_design(barometer_2025_replica, barometer_2025_frame):
     """The SYNTHETIC replica post-stratified to Tabel 1/2: weights N_h/n_h, fpc N_h."""
+    from surveyweights import Design
+
     return Design.from_population(barometer_2025_replica, barometer_2025_frame,
                                   strata=["nace", "size"])
