@@ -437,7 +437,7 @@ def test_block_copies_skip_pattern_with_the_donor():
         assert d.loc[2].tolist() in ([0], [1])
         donor = d.loc[2][0]
         assert out.loc[2, "initiative"] == df.loc[donor, "initiative"]
-        assert out.loc[2, "phase"] is df.loc[donor, "phase"] or (
+        assert out.loc[2, "phase"] == df.loc[donor, "phase"] or (
             pd.isna(out.loc[2, "phase"]) and pd.isna(df.loc[donor, "phase"])
         )
         assert res.flags.loc[2, "phase"] == (donor == 0)
