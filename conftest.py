@@ -1,7 +1,38 @@
-"""Collection rules for the whole repository (pytest reads this before tests/conftest.py)."""
+"""Collection rules for the whole repository (pytest reads this before tests/conftest.py).
+
+Slow checks
+-----------
+Tests marked ``slow`` are skipped by a plain ``pytest`` (the README's command) and
+run with ``pytest --run-slow -m slow``, the second step of ``.ci/run``.  Today they
+are the checks that regenerate the synthetic replica from scratch: its integer
+search takes well over a minute (the doctest of ``make_barometer_replica`` and the
+``slow`` tests of ``tests/test_replica.py``).  Everything they check still runs in
+CI, as its own step.
+"""
+
+import pytest
 
 # The 0.1 import paths (surveyweights/ci.py, ...) are aliases of modules whose
 # doctests are collected at their real paths; collecting them again would fail.
 collect_ignore = [
     f"src/surveyweights/{name}.py" for name in ("ci", "plots", "recombine", "replica", "rubin")
 ]
+
+#: Doctests that are slow checks (they get the ``slow`` marker at collection).
+SLOW_DOCTESTS = ("surveyweights.barometer.replica.make_barometer_replica",)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--run-slow", action="store_true", default=False,
+                     help="run the tests marked slow (regenerating the synthetic replica)")
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects by marker
+def pytest_collection_modifyitems(config, items):
+    run_slow = config.getoption("--run-slow")
+    skip = pytest.mark.skip(reason="slow check: run with pytest --run-slow -m slow (.ci/run)")
+    for item in items:
+        if item.name in SLOW_DOCTESTS:
+            item.add_marker(pytest.mark.slow)
+        if not run_slow and item.get_closest_marker("slow") is not None:
+            item.add_marker(skip)

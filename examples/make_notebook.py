@@ -1,8 +1,14 @@
 """Build examples/reproduce_barometer.ipynb from examples/reproduce_barometer.py.
 
 The script is the source: cells start with ``# %%`` (code) or ``# %% [markdown]``
-(markdown, every line prefixed with ``# ``).  Run:  python examples/make_notebook.py
-The test suite checks that the notebook is up to date and executes it.
+(markdown, every line prefixed with ``# ``).  Run:
+
+    python examples/make_notebook.py --execute
+
+to rebuild the notebook and run it, so that it is committed with its outputs
+(tables and figures) and reads as it is on any Git host.  The test suite checks
+that the notebook is up to date, that the committed one has its outputs, and
+that it executes with a PNG for the figure.
 """
 
 from __future__ import annotations
@@ -41,9 +47,22 @@ def build() -> nbformat.NotebookNode:
     return nb
 
 
-def main() -> int:
-    nbformat.write(build(), NOTEBOOK)
-    print(f"wrote {NOTEBOOK}")
+def execute(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Run every cell in a fresh kernel (in examples/), keeping the outputs."""
+    from nbclient import NotebookClient
+
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(HERE)}}).execute()
+    return nb
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    nb = build()
+    if "--execute" in args:
+        nb = execute(nb)
+    nbformat.write(nb, NOTEBOOK)
+    print(f"wrote {NOTEBOOK}" + (" with its outputs" if "--execute" in args else ""))
     return 0
 
 

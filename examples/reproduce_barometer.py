@@ -94,6 +94,20 @@ fig = sw.plots.bar_chart(sw.proportion(run.design, list(bm.TECH), method="beta")
 fig
 
 # %% [markdown]
+# Before publishing, a statistical office flags unreliable cells and hides cells that
+# would disclose a few enterprises. Tabel 9 (adoption phase per sector, 1.139
+# adopters) with Statistics Canada's CV rules (E: use with caution, F: too unreliable
+# to be published) and at least 10 enterprises per cell, in English:
+
+# %%
+sw.report_table(run.estimates[9], rows="nace", locale="en",
+                row_labels=bm.row_labels("nace", locale="en"),
+                column_labels={"experiment": "Experiment", "integrate": "Integrate",
+                               "scale": "Scale up", "reduce": "Reduce"},
+                quality=sw.quality.rules("cv"), suppress=sw.disclosure.rules(min_units=10),
+                caption="Table 9: Adoption phase by sector", synthetic=True)
+
+# %% [markdown]
 # ## 4. Small sectors: design df versus Satterthwaite df
 #
 # NACE 35-39 has 40 respondents in four strata of 4, 4, 26 and 6. R's degrees of

@@ -105,3 +105,13 @@ def num(x: str) -> float:
     if x == "Inf":
         return np.inf
     return float(x)
+
+
+@pytest.fixture(scope="session")
+def replica_design() -> sw.Design:
+    """The bundled SYNTHETIC replica without item non-response, weighted by N_h / n_h."""
+    from surveyweights.barometer import prepare
+
+    data = prepare(sw.datasets.barometer_2025_replica(complete=True))
+    return sw.Design.from_population(data, sw.datasets.barometer_2025_frame(),
+                                     strata=["nace", "size"])

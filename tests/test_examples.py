@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import nbformat
-import pytest
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 sys.path.insert(0, str(EXAMPLES))
@@ -47,13 +46,21 @@ def test_notebook_is_built_from_the_script():
         "examples/reproduce_barometer.ipynb is stale: run python examples/make_notebook.py"
 
 
-@pytest.mark.slow
-def test_notebook_executes():
-    from nbclient import NotebookClient
+def figure_cell(nb) -> nbformat.NotebookNode:
+    return next(c for c in nb.cells if c.cell_type == "code" and c.source.endswith("\nfig"))
 
+
+def test_committed_notebook_has_its_outputs():
     nb = nbformat.read(EXAMPLES / "reproduce_barometer.ipynb", as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(EXAMPLES)}}).execute()
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.get("outputs") for c in code[1:]), "run python examples/make_notebook.py --execute"
+    assert any("image/png" in o.get("data", {}) for o in figure_cell(nb).outputs)
+
+
+def test_notebook_executes_and_shows_its_figure():
+    import make_notebook
+
+    nb = make_notebook.execute(nbformat.read(EXAMPLES / "reproduce_barometer.ipynb", as_version=4))
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.output_type == "error"]
     assert not errors
@@ -62,3 +69,22 @@ def test_notebook_executes():
     assert "response rate 30.3%" in text
     assert "30 of 30 headline figures from the sector tables" in text
     assert "SYNTHETIC" in text
+    # the figure displays itself as a PNG (no %matplotlib inline in the notebook)
+    outputs = figure_cell(nb).outputs
+    assert [o.output_type for o in outputs] == ["execute_result"]
+    png = outputs[0]["data"]["image/png"]
+    assert len(png) > 10_000 and "%matplotlib" not in "".join(c.source for c in nb.cells)
+    # the publication table shows as HTML with its markers and footnotes
+    html = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells if c.cell_type == "code"
+                   for o in c.get("outputs", []))
+    assert "Use with caution" in html and "Table 9: Adoption phase by sector" in html
+
+
+def test_survey_waves_example():
+    import re
+
+    out = _run("survey_waves.py")
+    assert "88 strata (44 per wave)" in out
+    # the printed SE of the change is the root of the summed squared wave SEs
+    se, a, b = map(float, re.search(r"SE ([\d.]+) pp = sqrt\(([\d.]+)\^2 \+ ([\d.]+)\^2\)", out).groups())
+    assert abs(se - (a * a + b * b) ** 0.5) < 0.01

@@ -367,7 +367,11 @@ def test_error_wrong_types():
 
 
 def _brute_force(p, n, shares, p_prec, s_precs):
-    """min/max over every vertex of the box of all scalar inputs (test oracle)."""
+    """min/max over every vertex of the box of all scalar inputs (test oracle).
+
+    All 2^(d (1 + k)) vertices at once: row v of ``bits`` says, for each of the d
+    percentages and the k x d shares, whether vertex v takes its low or high end.
+    """
     p = np.asarray(p, dtype=float)
     p_ends = np.stack([np.clip(p - p_prec / 2, 0, 100), np.clip(p + p_prec / 2, 0, 100)])
     share_ends = [
@@ -376,18 +380,18 @@ def _brute_force(p, n, shares, p_prec, s_precs):
     ]
     d = len(p)
     k = len(shares)
-    best_lo, best_hi = np.inf, -np.inf
     idx = np.arange(d)
-    for bits in itertools.product((0, 1), repeat=d * (1 + k)):
-        b = np.array(bits).reshape(1 + k, d)
-        a = np.asarray(n, dtype=float).copy()
-        for j in range(k):
-            a = a * share_ends[j][b[j + 1], idx]
-        if a.sum() <= 0:
-            continue
-        val = float(np.dot(a, p_ends[b[0], idx]) / a.sum())
-        best_lo, best_hi = min(best_lo, val), max(best_hi, val)
-    return best_lo, best_hi
+    m = d * (1 + k)
+    bits = ((np.arange(2 ** m)[:, None] >> np.arange(m)) & 1).reshape(-1, 1 + k, d)
+    a = np.tile(np.asarray(n, dtype=float), (len(bits), 1))
+    for j in range(k):
+        a = a * share_ends[j][bits[:, j + 1, :], idx]
+    total = a.sum(axis=1)
+    ok = total > 0
+    if not ok.any():
+        return np.inf, -np.inf
+    val = (a * p_ends[bits[:, 0, :], idx]).sum(axis=1)[ok] / total[ok]
+    return float(val.min()), float(val.max())
 
 
 @st.composite

@@ -416,9 +416,15 @@ def test_not_estimates():
         report_table([0.5], rows=None)
 
 
-def test_means_are_not_percentages(desA):
-    with pytest.raises(InputError, match=r"the estimates are means; .*use sw.proportion"):
-        report_table(sw.mean(desA, "is_adopter", by="size"), rows="size")
+def test_means_are_numbers_not_percentages(desA):
+    e = sw.mean(desA, "is_adopter", by="size")
+    t = report_table(e, rows="size", locale="en")
+    f = e.to_frame()
+    assert t.kind == "mean" and t.decimals == 1
+    assert t.formatted.iloc[:, 0].tolist() == [f"{v:.1f}" for v in f["estimate"]]
+    np.testing.assert_allclose(t.values.iloc[:, 0].to_numpy(), f["estimate"].to_numpy(), rtol=1e-15)
+    with pytest.raises(InputError, match=r"the estimates are means; charts print proportions"):
+        sw.plots.bar_chart(e)
 
 
 def test_empty_frame():
@@ -454,8 +460,11 @@ def test_to_csv(tmp_path):
     assert list(back.columns) == list(t.formatted.columns)
     caption = (tmp_path / "tabel3.caption.txt").read_text(encoding="utf-8")
     assert caption == "Tabel 3: Adoptiegraad per bedrijfssector (N=2.915)\n"
-    num = pd.read_csv(t.to_csv(tmp_path / "values.csv", numeric=True), index_col=0)
-    np.testing.assert_allclose(num.to_numpy(), t.values.to_numpy(), rtol=1e-15)
+    num = pd.read_csv(t.to_csv(tmp_path / "values.csv", numeric=True), dtype={"nace": str})
+    wide = num.pivot(index="row_label", columns="column_label", values="estimate")
+    wide = wide.loc[t.values.index, t.values.columns]
+    np.testing.assert_allclose(100 * wide.to_numpy(dtype=float), t.values.to_numpy(), rtol=1e-15)
+    assert num.loc[num["nace"] == "58-63", "text"].tolist() == ["91,1%", "4,6%", "4,4%"]
 
 
 def test_to_csv_synthetic_and_no_caption(tmp_path):
@@ -505,8 +514,13 @@ def test_to_excel(tmp_path):
     back = pd.read_excel(path, sheet_name="table", skiprows=2, index_col=0)
     assert back.loc["NACE 58-63 (informatie en communicatie)"].tolist() == ["91,1%", "4,6%", "4,4%"]
     assert list(back.columns) == list(t.formatted.columns)
-    values = pd.read_excel(path, sheet_name="values", skiprows=2, index_col=0)
-    np.testing.assert_allclose(values.to_numpy(), t.values.to_numpy(), rtol=1e-15)
+    values = pd.read_excel(path, sheet_name="values", skiprows=2, dtype={"nace": str})
+    assert list(values.columns) == ["nace", "level", "row_label", "column_label", "estimate",
+                                    "ci_low", "ci_high", "se", "cv", "n", "flag", "suppressed",
+                                    "status", "symbol", "text"]
+    wide = values.pivot(index="row_label", columns="column_label", values="estimate")
+    wide = wide.loc[t.values.index, t.values.columns]
+    np.testing.assert_allclose(100 * wide.to_numpy(dtype=float), t.values.to_numpy(), rtol=1e-15)
     wb = openpyxl.load_workbook(path)
     for name in ("table", "values"):
         assert wb[name]["A1"].value == "Tabel 3: Adoptiegraad per bedrijfssector (N=2.915)"

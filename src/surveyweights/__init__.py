@@ -6,7 +6,8 @@ The data flow one way (see ARCHITECTURE.md)::
     responses -- screen -- impute -- weight --> Design --> estimate --> tables / plots
 
 The general library is in ``frame``, ``screening``, ``imputation/``, ``weighting/``,
-``design/``, ``variance/``, ``estimation/`` and ``report/``; the AI-Barometer 2025
+``design/``, ``variance/``, ``estimation/`` and ``report/`` (tables, figures, the
+reliability rules ``sw.quality`` and disclosure control ``sw.disclosure``); the AI-Barometer 2025
 case study (its data, published tables, synthetic replica and main job) is in
 ``barometer/``, and ``datasets`` loads its bundled files.
 
@@ -22,26 +23,35 @@ from __future__ import annotations
 
 from . import datasets, errors, expressions
 from .barometer.replica import ReplicaResult, make_barometer_replica
-from .design import Design, replicate
+from .design import Design, replicate, stack
 from .design.export import read_replicate_design, write_replicate_design
 from .errors import SurveyWeightsError, SurveyWeightsWarning
 from .estimation import (
     ChisqTest,
+    Contrast,
     Difference,
     Estimates,
+    GLMResult,
+    Quantiles,
     Recombination,
     RecombinationTable,
+    TTest,
     chisq_test,
+    contrast,
     difference,
+    glm,
     mean,
     proportion,
+    quantile,
+    ratio,
     recombine,
     total,
+    ttest,
 )
 from .expressions import Expression
 from .frame import PopulationFrame, ResponseAccounting, parse_count, response_accounting
 from .imputation import HotDeckResult, MultipleImputation, combine_rubin, hot_deck, multiply_impute
-from .report import ReportTable, report_table
+from .report import ReportTable, disclosure, quality, report_table
 from .screening import ScreeningResult, screen_responses
 from .weighting import (
     CalibrationResult,
@@ -61,15 +71,18 @@ __version__ = "0.1.0"
 __all__ = [
     "CalibrationResult",
     "ChisqTest",
+    "Contrast",
     "Design",
     "Difference",
     "Estimates",
     "Expression",
+    "GLMResult",
     "HotDeckResult",
     "MultipleImputation",
     "NonresponseResult",
     "PopulationFrame",
     "PostStratification",
+    "Quantiles",
     "Recombination",
     "RecombinationTable",
     "ReplicaResult",
@@ -78,16 +91,20 @@ __all__ = [
     "ScreeningResult",
     "SurveyWeightsError",
     "SurveyWeightsWarning",
+    "TTest",
     "TrimmingResult",
     "__version__",
     "adjust_nonresponse",
     "calibrate",
     "chisq_test",
     "combine_rubin",
+    "contrast",
     "datasets",
     "difference",
+    "disclosure",
     "errors",
     "expressions",
+    "glm",
     "hot_deck",
     "kish_summary",
     "make_barometer_replica",
@@ -97,16 +114,22 @@ __all__ = [
     "plots",
     "poststratify",
     "proportion",
+    "plots",
+    "quality",
+    "quantile",
     "rake",
+    "ratio",
     "read_replicate_design",
     "recombine",
     "replicate",
     "report_table",
     "response_accounting",
     "screen_responses",
+    "stack",
     "testing",
     "total",
     "trim_weights",
+    "ttest",
     "write_replicate_design",
 ]
 

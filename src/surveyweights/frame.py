@@ -21,6 +21,7 @@ import pandas as pd
 
 from ._files import read_csv
 from ._strata import as_columns, check_columns, check_no_missing, format_key, row_keys
+from . import _display
 from .errors import InputError, PopulationFrameError
 
 __all__ = ["PopulationFrame", "parse_count", "response_accounting", "ResponseAccounting"]
@@ -392,6 +393,9 @@ class PopulationFrame:
             f"{self.count} total {self.total:,})"
         )
 
+    def _repr_html_(self) -> str:
+        return _display.html_block(repr(self), self.table)
+
 
 def _relabel(labels: pd.Index, mapping: Mapping[Any, Any] | None, *, what: str) -> pd.Index:
     if mapping is None:
@@ -458,6 +462,17 @@ class ResponseAccounting:
     by_stratum: pd.DataFrame
     overall: pd.Series
     strata: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        """One line: population, sample, usable responses and the response rate."""
+        o = self.overall
+        return (f"ResponseAccounting: N {_display.number(int(o['N']))}, sample "
+                f"{_display.number(int(o['sample']))}, usable responses "
+                f"{_display.number(int(o['responses']))}, response rate "
+                f"{100 * float(o['response_rate']):.1f}% in {len(self.by_stratum)} strata")
+
+    def _repr_html_(self) -> str:
+        return _display.html_block(repr(self), self.by_stratum)
 
     def by(self, column: str) -> pd.DataFrame:
         """The same table summed to the levels of one stratum column (e.g. per sector)."""

@@ -18,6 +18,7 @@ from os import PathLike
 import numpy as np
 import pandas as pd
 
+from . import _display
 from ._strata import as_columns, check_columns, show
 from .errors import InputError
 
@@ -53,6 +54,18 @@ class ScreeningResult:
     def n_input(self) -> int:
         """Number of raw responses screened."""
         return len(self.kept) + len(self.excluded)
+
+    def __repr__(self) -> str:
+        """One line: responses screened, kept, and excluded per rule."""
+        per_rule = self.excluded["rule"].astype(str).value_counts()
+        rules = _display.counts([(r, per_rule.get(r, 0)) for r in RULES])
+        return (f"ScreeningResult: {_display.number(self.n_input)} responses screened, "
+                f"{_display.number(len(self.kept))} kept, {_display.number(len(self.excluded))} "
+                f"excluded ({rules})")
+
+    def _repr_html_(self) -> str:
+        return _display.html_block(repr(self), self.summary,
+                                   note="The rows: .kept; one row per excluded response: .excluded")
 
 
 def _is_missing(col: pd.Series) -> np.ndarray:

@@ -19,38 +19,54 @@ barometer as bm; bm.run_barometer()``.
 
 from __future__ import annotations
 
-from .labels import published_labels, row_labels
+from .labels import ITEM_LABELS_EN, published_labels, row_labels, table_caption
 from .pipeline import (
     APPS,
+    DEFAULT_DISCLOSURE,
+    DEFAULT_QUALITY,
     SUBSETS,
     SYNTHETIC_NOTE,
     TABLES,
     TECH,
     BarometerRun,
+    explain_imputation_effects,
     headline_comparison,
     impute,
+    imputation_effects,
     prepare,
+    publication_figures,
+    publication_tables,
     reproduce_headlines,
     run_barometer,
+    suppression_report,
     write_outputs,
 )
 from .replica import ReplicaResult, make_barometer_replica
 
 __all__ = [
     "APPS",
+    "DEFAULT_DISCLOSURE",
+    "DEFAULT_QUALITY",
+    "ITEM_LABELS_EN",
     "SUBSETS",
     "SYNTHETIC_NOTE",
     "TABLES",
     "TECH",
     "BarometerRun",
     "ReplicaResult",
+    "explain_imputation_effects",
     "headline_comparison",
     "impute",
+    "imputation_effects",
     "make_barometer_replica",
     "prepare",
+    "publication_figures",
+    "publication_tables",
     "published_labels",
     "reproduce_headlines",
     "row_labels",
     "run_barometer",
+    "suppression_report",
+    "table_caption",
     "write_outputs",
 ]

@@ -37,10 +37,16 @@ from ..estimation import Estimates, proportion
 from ..estimation.recombine import recombine
 from ..expressions import parse
 from ..imputation import HotDeckResult, hot_deck
+from .. import _display
 from ..report import ReportTable, report_table
+from ..report.disclosure import DisclosureRules
+from ..report.disclosure import rules as disclosure_rules
+from ..report.formatting import LOCALES, format_count, format_number
+from ..report.quality import QualityRules
+from ..report.quality import rules as quality_rules
 from ..screening import ScreeningResult, screen_responses
 from .codes import APP_ITEMS, NONINDIVIDUAL, TECH_ITEMS
-from .labels import published_labels, row_labels
+from .labels import CAPTIONS, published_labels, row_labels, table_caption
 from .published import barometer_2025_headlines, barometer_2025_published
 from .replica import barometer_2025_replica_raw, barometer_2025_replica_sample
 from .strata import barometer_2025, barometer_2025_frame
@@ -56,6 +62,13 @@ __all__ = [
     "headline_comparison",
     "reproduce_headlines",
     "write_outputs",
+    "publication_tables",
+    "publication_figures",
+    "suppression_report",
+    "imputation_effects",
+    "explain_imputation_effects",
+    "DEFAULT_QUALITY",
+    "DEFAULT_DISCLOSURE",
 ]
 
 TECH: tuple[str, ...] = TECH_ITEMS
@@ -80,6 +93,14 @@ TABLES: dict[int, tuple[Any, str, str, str]] = {
 }
 SYNTHETIC_NOTE = ("SYNTHETIC replica of the AI-Barometer 2025 (surveyweights.replica); "
                   "estimates are not the survey's")
+#: The main job's reliability rules: Statistics Canada's CV thresholds (E above 16.5%,
+#: F above 33.3%) and at least 10 respondents (:func:`surveyweights.quality.rules`).
+DEFAULT_QUALITY: QualityRules = quality_rules("statcan")
+#: The main job's disclosure rule: at least 10 responding enterprises per published
+#: cell, with secondary suppression against the published overall figures.
+DEFAULT_DISCLOSURE: DisclosureRules = disclosure_rules(min_units=10)
+_SYNTHETIC_NOTE_NL = ("SYNTHETIC DATA: synthetische replica van de AI-Barometer 2025 "
+                      "(surveyweights.replica); de schattingen zijn niet die van de enquête")
 
 
 @dataclass(frozen=True)
@@ -108,6 +129,17 @@ class BarometerRun:
     headlines: pd.DataFrame
     settings: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        """One line: the run's steps and settings."""
+        s = self.settings
+        return (f"BarometerRun (SYNTHETIC): {_display.number(self.screening.n_input)} responses, "
+                f"{_display.number(len(self.design.data))} usable; Tabel 3-12 and "
+                f"{len(self.headlines)} headline figures; method={s.get('method')!r}, "
+                f"df={s.get('df')!r}, confidence level {s.get('confidence_level')}")
+
+    def _repr_html_(self) -> str:
+        return _display.html_block(repr(self), self.headlines.round(2))
 
 
 def prepare(data: pd.DataFrame) -> pd.DataFrame:
@@ -328,6 +360,182 @@ def reproduce_headlines(route: str = "nace") -> pd.DataFrame:
     return out[cols]
 
 
+def publication_tables(
+    run: BarometerRun,
+    *,
+    locale: str = "nl",
+    ci: bool = True,
+    quality: QualityRules | None = DEFAULT_QUALITY,
+    suppress: DisclosureRules | None = DEFAULT_DISCLOSURE,
+) -> dict[int, ReportTable]:
+    """Tabel 3-12 of a run as report tables, with the quality and disclosure rules applied.
+
+    Every word (caption, headers, row labels, footnotes) is in ``locale``; every
+    table is marked SYNTHETIC.  ``quality=None`` / ``suppress=None`` turn the rules off.
+    """
+    if locale not in CAPTIONS:
+        raise InputError(f"locale={locale!r} is not a known locale; choose one of {list(CAPTIONS)}")
+    tables: dict[int, ReportTable] = {}
+    for k, (var, by, _sub, _caption) in TABLES.items():
+        tables[k] = report_table(
+            run.estimates[k], rows=by, columns="variable" if isinstance(var, tuple) else "level",
+            row_labels=row_labels(by, locale=locale), column_labels=published_labels(k, locale=locale),
+            locale=locale, ci=ci, caption=table_caption(k, locale=locale), n=_base_n(run, k),
+            synthetic=True, quality=quality, suppress=suppress)
+    return tables
+
+
+def suppression_report(tables: dict[int, ReportTable]) -> pd.DataFrame:
+    """One row per flagged or hidden cell of the tables: what the rules did and why.
+
+    Columns ``table, row, column, status`` (``flag``, ``suppress`` for quality,
+    ``confidential`` for disclosure control), ``symbol``, ``reason`` (the
+    disclosure rule: ``min_units``, ``secondary``; empty for quality), ``estimate``
+    (the unpublished value, for the record) and ``n``.
+    """
+    rows = []
+    for k, t in tables.items():
+        f = t.to_frame(published=False)
+        f = f[f["status"].isin(["flag", "suppress", "confidential"])]
+        reason = {}
+        if t.suppression is not None:
+            r = t.suppression.reason
+            for (i, j), why in np.ndenumerate(r.to_numpy(dtype=object)):
+                reason[(r.index[i], r.columns[j])] = why
+        for x in f.itertuples(index=False):
+            rows.append({"table": k, "row": x.row_label, "column": x.column_label,
+                         "status": x.status, "symbol": x.symbol,
+                         "reason": reason.get((x.row_label, x.column_label), ""),
+                         "estimate": x.estimate, "n": x.n})
+    return pd.DataFrame(rows, columns=["table", "row", "column", "status", "symbol", "reason",
+                                       "estimate", "n"])
+
+
+#: File names of the main job's output, per locale (one language at a time).
+_FILE_NAMES = {
+    "nl": {"table": "tabel", "technologies": "figuur_02_technologies",
+           "applications": "figuur_10_applications", "sector": "tabel_03_adoption_by_sector"},
+    "en": {"table": "table", "technologies": "figure_02_technologies",
+           "applications": "figure_10_applications", "sector": "table_03_adoption_by_sector"},
+}
+
+def imputation_effects(run: BarometerRun, *, threshold: float = 0.5) -> pd.DataFrame:
+    """Where this run's Tabel 3 differs from the report, and the imputed answers behind it.
+
+    Tabel 3's ``plans`` and ``no_plans`` shares of a sector rest on the non-adopters'
+    answer to the plans question; a missing answer is imputed by the hot deck, and
+    each imputed answer moves its sector's shares by its weight over the sector's
+    population (the weights sum to N of the sector).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per Tabel 3 cell more than ``threshold`` percentage points from the
+        published value: ``nace, level, estimate, published, difference`` (in
+        percent), ``n`` (respondents of the sector), ``n_imputed`` (imputed plans
+        answers in the sector), ``weights`` (their weights), ``population`` (N of
+        the sector) and ``largest_shift`` (the largest weight / N, in percentage
+        points).
+    """
+    est = run.estimates[3].to_frame()
+    pub = barometer_2025_published()
+    p3 = pub[pub["table"] == 3].set_index(["domain", "item"])["percent"]
+    data = run.design.data
+    w = run.design.weighting.weights.to_numpy()
+    imputed = run.imputation.flags["plans"].to_numpy()
+    rows = []
+    for r in est.itertuples(index=False):
+        published = p3.get((r.nace, r.level))
+        if published is None:
+            continue
+        diff = 100 * r.estimate - published
+        if abs(diff) <= threshold:
+            continue
+        sector = (data["nace"] == r.nace).to_numpy()
+        wi = np.sort(w[sector & imputed])[::-1]
+        pop = float(w[sector].sum())
+        rows.append({"nace": r.nace, "level": r.level, "estimate": 100 * r.estimate,
+                     "published": published, "difference": diff, "n": int(sector.sum()),
+                     "n_imputed": len(wi), "weights": tuple(float(x) for x in wi),
+                     "population": pop,
+                     "largest_shift": 100 * float(wi[0]) / pop if len(wi) else 0.0})
+    return pd.DataFrame(rows, columns=["nace", "level", "estimate", "published", "difference",
+                                       "n", "n_imputed", "weights", "population",
+                                       "largest_shift"])
+
+
+_EFFECT_WORDS = {
+    "nl": {"head": "Verschillen met het rapport (Tabel 3, meer dan 0,5 procentpunt):",
+           "cell": "'{level}' {est} hier, {pub} gepubliceerd ({diff} procentpunt)",
+           "line": "  NACE {nace}: {cells}. {k} van de {n} respondenten van de sector hadden geen "
+                   "antwoord op de vraag naar plannen en kregen er een van de hot deck (gewichten "
+                   "{weights}; de gewichten van de sector tellen op tot {pop}): elk geïmputeerd "
+                   "antwoord verschuift de aandelen van de sector met zijn gewicht / {pop}, tot "
+                   "{shift} procentpunt.",
+           "none": "Geen cel van Tabel 3 wijkt meer dan 0,5 procentpunt af van het rapport."},
+    "en": {"head": "Differences from the report (Table 3, more than 0.5 percentage points):",
+           "cell": "'{level}' {est} here, {pub} published ({diff} percentage points)",
+           "line": "  NACE {nace}: {cells}. {k} of the sector's {n} respondents had no answer to "
+                   "the plans question and were given one by the hot deck (weights {weights}; the "
+                   "sector's weights sum to {pop}): each imputed answer moves the sector's shares "
+                   "by its weight / {pop}, up to {shift} percentage points.",
+           "none": "No cell of Table 3 differs from the report by more than 0.5 percentage "
+                   "points."},
+}
+
+
+def explain_imputation_effects(run: BarometerRun, *, locale: str = "nl") -> str:
+    """:func:`imputation_effects` in words, one line per sector, in ``locale``."""
+    if locale not in _EFFECT_WORDS:
+        raise InputError(f"locale={locale!r} is not a known locale; choose one of {list(_EFFECT_WORDS)}")
+    W = _EFFECT_WORDS[locale]
+    eff = imputation_effects(run)
+    if eff.empty:
+        return W["none"]
+    labels = published_labels(3, locale=locale)
+
+    def num(x: float, d: int) -> str:
+        return format_number(x, locale=locale, decimals=d)
+
+    lines = [W["head"]]
+    for nace, g in eff.groupby("nace", sort=False):
+        r = g.iloc[0]
+        cells = "; ".join(W["cell"].format(
+            level=labels.get(c.level, c.level), est=num(c.estimate, 1) + "%",
+            pub=num(c.published, 1) + "%",
+            diff=("+" if c.difference > 0 else "") + num(c.difference, 1))
+            for c in g.itertuples(index=False))
+        lines.append(W["line"].format(
+            nace=nace, cells=cells, k=r["n_imputed"], n=r["n"],
+            weights=" / ".join(num(x, 2) for x in r["weights"]),
+            pop=format_count(round(r["population"]), locale=locale), shift=num(r["largest_shift"], 1)))
+    return "\n".join(lines)
+
+
+_README = {
+    "nl": ("AI-Barometer 2025: uitvoer van de pijplijn (surveyweights barometer)\n\n"
+           "{note}.\n\n"
+           "tables/       Tabel 3-12 zoals in het rapport, met 95%-betrouwbaarheidsintervallen,\n"
+           "              betrouwbaarheidsmarkeringen en geheimhouding (zie de voetnoten)\n"
+           "figures/      staafdiagrammen met betrouwbaarheidsintervallen (Figuur 2 en 10),\n"
+           "              Tabel 3 als gestapelde staven\n"
+           "diagnostics/  gewichten per stratum, uitgesloten antwoorden, imputatierapport,\n"
+           "              kerncijfers naast de gepubliceerde, gemarkeerde en geheime cellen\n\n"
+           "{effects}\n\n"
+           "instellingen: {settings}\n"),
+    "en": ("AI-Barometer 2025 pipeline output (surveyweights barometer)\n\n"
+           "{note}.\n\n"
+           "tables/       Tables 3-12 as in the report, with 95% confidence intervals,\n"
+           "              reliability markers and disclosure control (see the footnotes)\n"
+           "figures/      bar charts with confidence intervals (Figures 2 and 10), Table 3 as\n"
+           "              stacked bars\n"
+           "diagnostics/  weights per stratum, screening exclusions, imputation report,\n"
+           "              headline figures next to the published ones, flagged and hidden cells\n\n"
+           "{effects}\n\n"
+           "settings: {settings}\n"),
+}
+
+
 def write_outputs(
     run: BarometerRun,
     out: str | Path,
@@ -336,11 +544,19 @@ def write_outputs(
     locale: str = "nl",
     figures: bool = True,
     ci: bool = True,
+    quality: QualityRules | None = DEFAULT_QUALITY,
+    suppress: DisclosureRules | None = DEFAULT_DISCLOSURE,
+    tables: dict[int, ReportTable] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Write the run's tables, figures and diagnostics to ``out``; returns the files written.
 
-    Every table and figure is labelled as made from SYNTHETIC data.
+    Every table and figure is labelled as made from SYNTHETIC data, and every word
+    of them is in ``locale``.  The tables carry the reliability markers of
+    ``quality`` and the disclosure control of ``suppress`` (defaults
+    :data:`DEFAULT_QUALITY`, :data:`DEFAULT_DISCLOSURE`); ``diagnostics/suppression.csv``
+    lists every flagged or hidden cell.  Pass ``tables`` from
+    :func:`publication_tables` to reuse them.
     """
     valid = ("csv", "md", "xlsx", "tex")
     bad = [f for f in formats if f not in valid]
@@ -352,40 +568,44 @@ def write_outputs(
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     writers = {"csv": "to_csv", "md": "to_markdown", "xlsx": "to_excel", "tex": "to_latex"}
-    tables: dict[int, ReportTable] = {}
-    for k, (var, by, _sub, caption) in TABLES.items():
-        tables[k] = report_table(
-            run.estimates[k], rows=by, columns="variable" if isinstance(var, tuple) else "level",
-            row_labels=row_labels(by, locale=locale), column_labels=published_labels(k),
-            locale=locale, ci=ci,
-            caption=f"Tabel {k}: {caption}", n=_base_n(run, k), synthetic=True)
+    if tables is None:
+        tables = publication_tables(run, locale=locale, ci=ci, quality=quality, suppress=suppress)
+    names = _FILE_NAMES[locale]
+    for k, table in tables.items():
         for f in formats:
-            path = out / "tables" / f"tabel_{k:02d}.{f}"
+            path = out / "tables" / f"{names['table']}_{k:02d}.{f}"
             path.parent.mkdir(exist_ok=True)
-            getattr(tables[k], writers[f])(path)
+            getattr(table, writers[f])(path)
             written.append(path)
     diag = out / "diagnostics"
     diag.mkdir(exist_ok=True)
+    heads = run.headlines.copy()
+    if locale == "en":
+        heads["figure"] = heads["figure"].str.replace("Figuur", "Figure").str.replace("Tabel", "Table")
     for name, frame in (
         ("weights.csv", run.design.weighting.weight_table()),
         ("screening_excluded.csv", run.screening.excluded.reset_index(names="row")),
         ("screening_summary.csv", run.screening.summary),
         ("imputation_report.csv", run.imputation.report),
-        ("headlines.csv", run.headlines),
+        ("headlines.csv", heads),
+        ("suppression.csv", suppression_report(tables)),
     ):
         frame.to_csv(diag / name, index=False)
         written.append(diag / name)
     if figures:
-        written += _figures(run, out / "figures", locale=locale)
+        for name, fig in publication_figures(run, locale=locale, quality=quality).items():
+            for ext in ("png", "svg"):
+                from ..report import plots
+
+                path = out / "figures" / f"{names[name]}.{ext}"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                plots.save_figure(fig, path)
+                written.append(path)
     readme = out / "README.txt"
-    readme.write_text(
-        "AI-Barometer 2025 pipeline output (surveyweights barometer)\n\n"
-        f"{SYNTHETIC_NOTE}.\n\n"
-        "tables/       Tabel 3-12 as in the report, with 95% confidence intervals\n"
-        "figures/      Figuur 2- and 10-style bar charts with CIs, Tabel 3 as stacked bars\n"
-        "diagnostics/  weights per stratum, screening exclusions, imputation report,\n"
-        "              headline figures next to the published ones\n\n"
-        f"settings: {run.settings}\n", encoding="utf-8")
+    note = SYNTHETIC_NOTE if locale == "en" else _SYNTHETIC_NOTE_NL
+    readme.write_text(_README[locale].format(note=note, settings=run.settings,
+                                             effects=explain_imputation_effects(run, locale=locale)),
+                      encoding="utf-8")
     written.append(readme)
     return written
 
@@ -396,32 +616,45 @@ def _base_n(run: BarometerRun, table: int) -> int:
     return int(len(data) if sub is None else parse(sub).mask(data).sum())
 
 
-def _figures(run: BarometerRun, out: Path, *, locale: str) -> list[Path]:
+_FIGURE_TITLES = {
+    "nl": {"tech": "Adoptiegraad type AI-technologieën (N={n})",
+           "apps": "Toepassing AI-technologieën (N={n})",
+           "sector": "Adoptiegraad per bedrijfssector (N={n})"},
+    "en": {"tech": "Adoption rate of AI technology types (N={n})",
+           "apps": "Application of AI technologies (N={n})",
+           "sector": "Adoption rate by sector (N={n})"},
+}
+
+
+def publication_figures(run: BarometerRun, *, locale: str = "nl",
+                        quality: QualityRules | None = DEFAULT_QUALITY) -> dict[str, Any]:
+    """The main job's figures (Figuur 2 and 10 as bars with CIs, Tabel 3 as stacked bars).
+
+    Keyed ``technologies``, ``applications``, ``sector``.  Every word is in
+    ``locale``; flagged bars are hatched (``quality``).
+    """
     from ..report import plots
 
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
+    if locale not in _FIGURE_TITLES:
+        raise InputError(f"locale={locale!r} is not a known locale; choose one of {list(_FIGURE_TITLES)}")
     d = run.design
     s = run.settings
     common = {"method": s["method"], "df": s["df"], "confidence_level": s["confidence_level"]}
-    labels2 = {k: v for k, v in published_labels(5).items()}
-    figs = {
-        "figuur_02_technologies": plots.bar_chart(
-            proportion(d, list(TECH), **common), labels=labels2, locale=locale,
-            title="Adoptiegraad type AI-technologieën (N=2.915)", synthetic=True),
-        "figuur_10_applications": plots.bar_chart(
+    titles = _FIGURE_TITLES[locale]
+
+    def n(k: int) -> str:
+        return format_count(_base_n(run, k), locale=locale)
+
+    return {
+        "technologies": plots.bar_chart(
+            proportion(d, list(TECH), **common), labels=published_labels(5, locale=locale),
+            locale=locale, title=titles["tech"].format(n=n(3)), synthetic=True, quality=quality),
+        "applications": plots.bar_chart(
             proportion(d, list(APPS), subset=SUBSETS["adopters"], **common),
-            labels=published_labels(11), locale=locale,
-            title=f"Toepassing AI-technologieën (N={_base_n(run, 11):,})".replace(",", "."),
-            synthetic=True),
-        "tabel_03_adoption_by_sector": plots.stacked_bar_chart(
-            run.estimates[3], rows="nace", labels=published_labels(3),
+            labels=published_labels(11, locale=locale), locale=locale,
+            title=titles["apps"].format(n=n(11)), synthetic=True, quality=quality),
+        "sector": plots.stacked_bar_chart(
+            run.estimates[3], rows="nace", labels=published_labels(3, locale=locale),
             row_labels=row_labels("nace", locale=locale), locale=locale,
-            title="Adoptiegraad per bedrijfssector (N=2.915)", synthetic=True),
+            title=titles["sector"].format(n=n(3)), synthetic=True, quality=quality),
     }
-    for name, fig in figs.items():
-        for ext in ("png", "svg"):
-            path = out / f"{name}.{ext}"
-            plots.save_figure(fig, path)
-            written.append(path)
-    return written

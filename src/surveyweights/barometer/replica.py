@@ -46,6 +46,7 @@ import pandas as pd
 from scipy import sparse, stats
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from .. import _display
 from ..errors import ConvergenceError, InputError
 from ._data import data_file
 from .codes import (  # re-exported: part of this module's API
@@ -1348,6 +1349,17 @@ class ReplicaResult:
     cells: pd.DataFrame
     counts: pd.DataFrame
     seed: int | None = field(default=None)
+
+    def __repr__(self) -> str:
+        """One line: what the SYNTHETIC replica holds."""
+        seed = "" if self.seed is None else f", seed {self.seed}"
+        return (f"ReplicaResult (SYNTHETIC{seed}): {_display.number(len(self.data))} usable "
+                f"responses, {_display.number(len(self.raw))} raw, "
+                f"{_display.number(len(self.sampled_ids))} sampled enterprises; largest deviation "
+                f"from a published cell {_display.number(float(self.deviations['max_abs_diff'].max()))} pp")
+
+    def _repr_html_(self) -> str:
+        return _display.html_block(repr(self), self.deviations)
 
     def to_frame(self) -> pd.DataFrame:
         """The usable responses with item non-response (``.data``)."""

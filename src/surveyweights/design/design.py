@@ -5,7 +5,10 @@ take it as their first argument.  It corresponds to R's
 
 ``svydesign(ids=~1 or ~psu, strata=~stratum, weights=~w, fpc=~N_h, data=data)``
 
-(single-stage stratified sampling of elements or of clusters).  The design's
+(single-stage stratified sampling of elements or of clusters) and, with one
+``ids`` column and one fpc per stage, to the multistage
+``svydesign(ids=~psu+ssu, strata=~stratum, fpc=~N1+N2, data=data)``
+(:mod:`surveyweights.design.stages`).  The design's
 variance method (:mod:`surveyweights.variance`; Taylor linearization by default)
 reads its integer codes, never its DataFrame, so a design of 1e7 rows costs a few
 arrays of that length.  Adjusters (post-stratification, calibration, replicate
@@ -27,9 +30,10 @@ import pandas as pd
 from .._strata import as_columns, check_columns, factorize_keys, show
 from ..errors import DesignError, InputError, LonelyPSUError
 from ..frame import PopulationFrame
-from ..variance import TaylorLinearization, VarianceMethod
+from ..variance import MultistageLinearization, TaylorLinearization, VarianceMethod
 from ..variance.replicate import ReplicateWeights, UnitWeights
 from ..weighting.poststratify import PostStratification, poststratify
+from .stages import Stage, id_values, later_stages, split_stage_specs
 
 __all__ = ["Design", "LONELY_PSU_OPTIONS"]
 
@@ -65,6 +69,32 @@ def _column_or_series(data: pd.DataFrame, spec: Any, *, what: str) -> pd.Series:
     )
 
 
+def _id_name(spec: Any) -> str:
+    return spec if isinstance(spec, str) else str(getattr(spec, "name", None) or "<ids Series>")
+
+
+def _refuse_partial_design(ids: tuple, fpcs: list | None, weights: Any) -> None:
+    """Raise DesignError for a specification whose weights would be silently wrong."""
+    if weights is not None or not ids:
+        return
+    ids = tuple(_id_name(c) for c in ids)
+    if len(ids) == 1 and fpcs is not None:
+        raise DesignError(
+            f"weights are not given and ids={ids[0]!r} names clusters, so weights N/n from the "
+            f"fpc would assume that every unit of each sampled cluster is in the data (one-stage "
+            f"cluster sampling); if units were sampled within the clusters those weights are "
+            f"wrong (R's apiclus2 with ids='dnum', fpc='fpc1' gives a mean of 703.8 instead of "
+            f"670.8). Give weights= explicitly, or describe every stage: "
+            f"ids=[{ids[0]!r}, '<unit id>'], fpc=[<fpc of {ids[0]!r}>, '<units per cluster>']"
+        )
+    if len(ids) > 1 and fpcs is None:
+        raise DesignError(
+            f"ids={list(ids)} describes {len(ids)} stages but neither weights nor fpc are given, "
+            f"so the weights cannot be derived; give fpc=[...] with one population size per "
+            f"stage (R's svydesign(id=~{'+'.join(ids)}, fpc=~...)), or weights="
+        )
+
+
 def require_design(obj: Any) -> None:
     """Raise InputError unless ``obj`` is a :class:`Design` (the estimators' first argument)."""
     if not isinstance(obj, Design):
@@ -90,14 +120,20 @@ class Design:
     strata : str, list of str, pandas.Series or None, keyword-only
         The stratum of each unit; several columns are crossed (R's
         ``strata=~interaction(a, b)``).  ``None``: one stratum.
-    fpc : str, pandas.Series or None, keyword-only
+    fpc : str, pandas.Series, list of those, or None, keyword-only
         Finite population correction, as in R: per unit, either the population size of
         its stratum (number of PSUs in the population; values > 1) or the sampling
         fraction (all values <= 1).  Must be constant within each stratum.  ``None``:
-        sampling with replacement (no correction).
-    ids : str or None, keyword-only
+        sampling with replacement (no correction).  For a multistage design, one per
+        stage (``fpc=["fpc1", "fpc2"]``): the population size of the stage's units in
+        the stage's stratum (stage 2: the schools of the sampled district).
+    ids : str, list of str, or None, keyword-only
         The primary sampling unit (cluster) of each unit, for one-stage cluster
-        sampling (R's ``ids=~psu``).  ``None``: each unit is its own PSU.
+        sampling (R's ``ids=~psu``), or one column per stage for multistage sampling
+        (R's ``ids=~dnum+snum``: districts, then schools within them).  ``None``: each
+        unit is its own PSU.  A stage's unit is identified within its stage s - 1
+        unit, and the strata of stages >= 2 are the stage s - 1 units.  A Series
+        aligned with the data may stand for a column.
     lonely_psu : {"fail", "remove", "certainty", "adjust", "average"}, keyword-only
         What to do with a stratum that has a single PSU, as R's
         ``options(survey.lonely.psu=)``, but per design instead of a global option.
@@ -165,9 +201,26 @@ class Design:
     DesignError
         For NaN, negative, zero or infinite weights (the rows are named), an fpc that
         varies within a stratum, is smaller than the stratum's sample size, or is
-        missing; an unknown ``lonely_psu`` option.
+        missing; an unknown ``lonely_psu`` option.  For a design that does not say
+        enough to derive its weights: clusters (``ids``) with an fpc but no weights,
+        which would silently assume whole clusters; several stages with fewer (or
+        more) fpcs than stages; several stages with neither fpc nor weights.
     LonelyPSUError
-        If a stratum has one PSU and ``lonely_psu="fail"``.
+        If a stratum has one PSU and ``lonely_psu="fail"`` (at any stage).
+
+    Notes
+    -----
+    **Multistage designs** (``ids=["dnum", "snum"], fpc=["fpc1", "fpc2"]``) follow R's
+    ``svydesign``: without ``weights`` each unit's weight is the product over the
+    stages of N/n (population over sampled units in its stratum at that stage); the
+    variance is R's ``svyrecvar`` recursion
+    (:class:`~surveyweights.variance.MultistageLinearization`) and the design df is
+    R's ``degf``: PSUs minus strata at stage 1.  With ``weights`` and no fpc only the
+    first stage matters (the with-replacement, "ultimate cluster" variance).
+    What is refused, because it would give silently wrong weights: an fpc for the
+    first stage only (R's apiclus2 with ``ids="dnum", fpc="fpc1"`` and no weights
+    gives every school the weight 757/40 and a mean of 703.8, where the two-stage
+    design gives 670.8).
 
     Examples
     --------
@@ -179,14 +232,22 @@ class Design:
     [5.0, 5.0, 10.0, 10.0, 10.0]
     >>> d.degf
     3
+
+    Two stages (R's ``svydesign(id=~dnum+snum, fpc=~fpc1+fpc2, data=apiclus2)``):
+
+    >>> df = pd.DataFrame({"district": [1, 1, 2, 2, 3], "school": [1, 2, 1, 2, 1],
+    ...                    "N1": 10, "N2": [4, 4, 6, 6, 1], "y": [1.0, 2, 3, 4, 5]})
+    >>> d2 = Design(df, ids=["district", "school"], fpc=["N1", "N2"])
+    >>> [round(w, 4) for w in d2.weights]
+    [6.6667, 6.6667, 10.0, 10.0, 3.3333]
     """
 
     data: pd.DataFrame
     _: KW_ONLY
     weights: str | pd.Series | None = None
     strata: str | Sequence[str] | pd.Series | None = None
-    fpc: str | pd.Series | None = None
-    ids: str | None = None
+    fpc: str | pd.Series | Sequence[str | pd.Series] | None = None
+    ids: str | Sequence[str] | None = None
     lonely_psu: str = "fail"
     weighting: PostStratification | None = field(default=None, repr=False)
     variance: VarianceMethod | None = field(default=None, repr=False)
@@ -206,6 +267,7 @@ class Design:
     _n_h: np.ndarray = field(init=False, repr=False, compare=False)
     _f_h: np.ndarray = field(init=False, repr=False, compare=False)
     _stratum_labels: np.ndarray = field(init=False, repr=False, compare=False)
+    _stages: tuple[Stage, ...] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self, replicate_weights=None, replicate_method=None, scale=None,
                       rscales=None, mse=False, combined_weights=True, rho=None) -> None:
@@ -217,8 +279,14 @@ class Design:
             raise InputError("the data's index is not unique; call data.reset_index(drop=True) first")
         if len(data) == 0:
             raise DesignError("the data has no rows; a design needs at least one sampled unit")
+        ids_cols, fpc_list = split_stage_specs(self.ids, self.fpc)
+        multistage = len(ids_cols) > 1
+        ids1 = ids_cols[0] if ids_cols else None
+        fpc1 = None if fpc_list is None else fpc_list[0]
+        _refuse_partial_design(ids_cols, fpc_list, self.weights)
         if self.variance is None:
-            object.__setattr__(self, "variance", TaylorLinearization())
+            default = MultistageLinearization() if multistage and fpc_list else TaylorLinearization()
+            object.__setattr__(self, "variance", default)
         elif not isinstance(self.variance, VarianceMethod):
             raise InputError(
                 f"variance={type(self.variance).__name__} is not a variance method; leave it "
@@ -260,27 +328,25 @@ class Design:
         H = len(labels)
 
         # PSUs ----------------------------------------------------------------
-        if self.ids is None:
+        if ids1 is None:
             psu = None
             n_h = np.bincount(h, minlength=H)
         else:
-            if not isinstance(self.ids, str):
-                raise InputError(f"ids must be a column name, got {type(self.ids).__name__}")
-            check_columns(data, [self.ids], what="ids", table="the data")
-            miss = data[self.ids].isna().to_numpy()
+            ids_values, ids_name = id_values(data, ids1, 1)
+            miss = ids_values.isna().to_numpy()
             if miss.any():
                 raise DesignError(
-                    f"PSU column {self.ids!r} is missing in {int(miss.sum())} row(s) (index "
+                    f"PSU column {ids_name!r} is missing in {int(miss.sum())} row(s) (index "
                     f"{_rows(data.index, miss)}); every unit needs a PSU"
                 )
             # a PSU is identified within its stratum (R's nest=TRUE is implied only if
             # codes repeat across strata; we require them not to)
-            psu_codes, _ = pd.factorize(data[self.ids], sort=False)
+            psu_codes, _ = pd.factorize(ids_values, sort=False)
             first_stratum = pd.Series(h).groupby(psu_codes).nunique()
             if (first_stratum > 1).any():
-                bad = data[self.ids].iloc[np.flatnonzero(psu_codes == first_stratum.index[first_stratum > 1][0])[0]]
+                bad = ids_values.iloc[np.flatnonzero(psu_codes == first_stratum.index[first_stratum > 1][0])[0]]
                 raise DesignError(
-                    f"PSU {show(bad)} of column {self.ids!r} appears in more than one stratum; "
+                    f"PSU {show(bad)} of column {ids_name!r} appears in more than one stratum; "
                     f"PSU codes must be unique across strata: combine stratum and PSU into one code"
                 )
             psu = psu_codes.astype(np.intp)
@@ -289,11 +355,11 @@ class Design:
             n_h = np.bincount(psu_stratum, minlength=H)
 
         # fpc -----------------------------------------------------------------
-        if self.fpc is None:
+        if fpc1 is None:
             f_h = np.zeros(H)
             fpc_series = None
         else:
-            fv = pd.to_numeric(_column_or_series(data, self.fpc, what="fpc"), errors="coerce")
+            fv = pd.to_numeric(_column_or_series(data, fpc1, what="fpc"), errors="coerce")
             fv = fv.to_numpy(dtype=float)
             bad = ~np.isfinite(fv) | (fv <= 0)
             if bad.any():
@@ -323,15 +389,40 @@ class Design:
                     k = small[0]
                     raise DesignError(
                         f"fpc of stratum {labels[k]!r} is {show(N_h[k])}, smaller than its "
-                        f"{n_h[k]} sampled {'PSUs' if self.ids else 'units'}; fpc must be the "
+                        f"{n_h[k]} sampled {'PSUs' if ids1 is not None else 'units'}; fpc must be the "
                         f"population size N_h (or, if all values are <= 1, the sampling fraction)"
                     )
                 f_h = n_h / N_h
             fpc_series = pd.Series(N_h[h], index=data.index, name="fpc")
 
+        # lonely PSUs ---------------------------------------------------------
+        # a single PSU in a stratum taken completely (f_h = 1) has no sampling variance
+        lonely = np.flatnonzero((n_h == 1) & (np.asarray(f_h) < 1 - 1e-7))
+        if len(lonely) and self.lonely_psu == "fail":
+            names = ", ".join(repr(labels[k]) for k in lonely[:10])
+            raise LonelyPSUError(
+                f"{len(lonely)} stratum/strata have a single sampled {'PSU' if ids1 is not None else 'unit'}"
+                f"{' at stage 1' if multistage else ''} ({names}), so their variance cannot be estimated; choose "
+                f"lonely_psu='remove', 'certainty', 'adjust' or 'average' (as R's "
+                f"options(survey.lonely.psu=)), or collapse the stratum with a neighbour"
+            )
+
+        # later stages ----------------------------------------------------------
+        stages = None
+        if multistage and fpc_list is not None:
+            first = Stage(1, h, psu, n_h.astype(np.int64), np.asarray(f_h, dtype=float),
+                          np.zeros(H, dtype=np.intp), np.ones(H), labels)
+            stages, sizes = later_stages(data, ids_cols, fpc_list, first, self.lonely_psu)
+            fpc_series = (fpc_series, *sizes)
+
         # weights -------------------------------------------------------------
         if self.weights is None:
-            if fpc_series is not None:
+            if stages is not None:
+                # product over the stages of N/n (R's weights(fpc)): 1 / inclusion probability
+                w = np.ones(n)
+                for st in stages:
+                    w = w / st.fraction[st.stratum]
+            elif fpc_series is not None:
                 w = (N_h / n_h)[h].astype(float)
             else:
                 w = np.ones(n)
@@ -368,18 +459,6 @@ class Design:
             weights_series = pd.Series(w, index=data.index,
                                        name=self.weights if isinstance(self.weights, str) else (ws.name or "weight"))
 
-        # lonely PSUs ---------------------------------------------------------
-        # a single PSU in a stratum taken completely (f_h = 1) has no sampling variance
-        lonely = np.flatnonzero((n_h == 1) & (np.asarray(f_h) < 1 - 1e-7))
-        if len(lonely) and self.lonely_psu == "fail":
-            names = ", ".join(repr(labels[k]) for k in lonely[:10])
-            raise LonelyPSUError(
-                f"{len(lonely)} stratum/strata have a single sampled {'PSU' if self.ids else 'unit'} "
-                f"({names}), so their variance cannot be estimated; choose "
-                f"lonely_psu='remove', 'certainty', 'adjust' or 'average' (as R's "
-                f"options(survey.lonely.psu=)), or collapse the stratum with a neighbour"
-            )
-
         object.__setattr__(self, "weights", weights_series)
         object.__setattr__(self, "strata", strata_series)
         object.__setattr__(self, "fpc", fpc_series)
@@ -389,6 +468,7 @@ class Design:
         object.__setattr__(self, "_n_h", n_h.astype(np.int64))
         object.__setattr__(self, "_f_h", np.asarray(f_h, dtype=float))
         object.__setattr__(self, "_stratum_labels", labels)
+        object.__setattr__(self, "_stages", stages)
 
         if replicate_weights is not None:
             if not weights_given:
@@ -442,6 +522,79 @@ class Design:
         return replace(self, weights=self.weights, strata=self.strata, fpc=self.fpc,
                        lonely_psu=option)
 
+    def assign(self, **columns: Any) -> Design:
+        """A new design whose data have columns added or replaced, like ``DataFrame.assign``.
+
+        Parameters
+        ----------
+        **columns : str, callable, array-like or scalar
+            ``name=value``.  A string is an expression of the library's safe
+            expression language (:mod:`surveyweights.expressions`: comparisons,
+            arithmetic, ``and``/``or``/``not``, ``in [...]``, ``isna()``), never
+            run as Python; a callable is called with the data (a copy) and
+            returns a Series aligned with it or one value per row; anything else
+            is used as it is (one value per row, or a scalar).  Columns are added
+            in order, so a later one may use an earlier one.
+
+        Returns
+        -------
+        Design
+            The same weights, strata, PSUs, fpc, variance method and history, with
+            the new data; this design and its data are unchanged.
+
+        Raises
+        ------
+        DesignError
+            A name that is a PSU (``ids``) column or the weight column: replacing
+            it would not change the design, so it is refused.
+        ExpressionError
+            An expression outside the safe grammar, or naming a missing column.
+        InputError
+            A value of the wrong length or a Series with another index.
+
+        Examples
+        --------
+        >>> import pandas as pd, surveyweights as sw
+        >>> d = sw.Design(pd.DataFrame({"api00": [650, 720, 800], "w": [2.0, 1.0, 1.0]}), weights="w")
+        >>> d2 = d.assign(high="api00 > 700", gap=lambda t: t["api00"] - 700)
+        >>> d2.data["high"].tolist(), d2.data["gap"].tolist()
+        ([False, True, True], [-50, 20, 100])
+        >>> "high" in d.data
+        False
+        """
+        from ..expressions import parse
+
+        protected = {c for c in (self.ids if isinstance(self.ids, (list, tuple)) else [self.ids])
+                     if isinstance(c, str)}
+        if isinstance(self.weights, pd.Series) and isinstance(self.weights.name, str) \
+                and self.weights.name in self.data.columns:
+            protected.add(self.weights.name)
+        data = self.data.copy(deep=False)
+        for name, value in columns.items():
+            if name in protected:
+                raise DesignError(
+                    f"assign({name}=...) would replace a column that defines the design (PSUs or "
+                    f"weights), which the design would not follow; choose another name, or "
+                    f"build a new sw.Design from the changed data"
+                )
+            if isinstance(value, str):
+                value = parse(value, what=f"assign({name}=...)").evaluate(data)
+            elif callable(value):
+                value = value(data.copy(deep=False))
+            if isinstance(value, pd.Series):
+                if not value.index.equals(data.index):
+                    raise InputError(
+                        f"assign({name}=...) gave a Series whose index differs from the data's; "
+                        f"return a Series aligned with the data (e.g. computed from its columns)"
+                    )
+            elif np.ndim(value) > 0 and len(value) != len(data):
+                raise InputError(
+                    f"assign({name}=...) gave {len(value)} values for {len(data)} rows; give one "
+                    f"value per row, a scalar, or a Series aligned with the data"
+                )
+            data = data.assign(**{name: value})
+        return replace(self, data=data, weights=self.weights, strata=self.strata, fpc=self.fpc)
+
     # ----------------------------------------------------------------- accessors
     @property
     def n(self) -> int:
@@ -487,13 +640,30 @@ class Design:
             return None
         return pd.DataFrame(v.analysis_weights(self), index=self.data.index, columns=list(v.names))
 
+    @property
+    def n_stages(self) -> int:
+        """Number of sampling stages whose variance is computed (1 for one-stage designs)."""
+        return 1 if self._stages is None else len(self._stages)
+
+    def _repr_html_(self) -> str:
+        from .. import _display
+
+        return _display.html_block(repr(self))
+
     def __repr__(self) -> str:
         if isinstance(self.variance, ReplicateWeights):
             v = self.variance
             return (f"Design({self.n} units with {v.n_replicates} {v.type!r} replicate weights"
                     f"{' (mse)' if v.mse else ''}, population size {self.population_size:,.1f}, "
                     f"degf {self.degf})")
-        kind = f"{self.n_psu} PSUs (clusters of {self.ids!r})" if self.ids else f"{self.n} units"
+        if self._stages is not None:
+            kind = (f"{self.n_stages} stages ({' > '.join(repr(_id_name(c)) for c in self.ids)}), "
+                    f"{self.n_psu} PSUs")
+        elif self._psu is not None:
+            first = self.ids[0] if isinstance(self.ids, (list, tuple)) else self.ids
+            kind = f"{self.n_psu} PSUs (clusters of {_id_name(first)!r})"
+        else:
+            kind = f"{self.n} units"
         fpc = "with fpc" if self.fpc is not None else "without fpc"
         return (f"Design({kind} in {self.n_strata} strata, {fpc}, population size "
                 f"{self.population_size:,.1f}, degf {self.degf}, variance {self.variance.name!r})")

@@ -3,7 +3,11 @@
 * :mod:`.estimates` -- :func:`proportion`, :func:`mean`, :func:`total` and the
   :class:`Estimates` result;
 * :mod:`.ci` -- the confidence-interval methods (R's ``svyciprop`` and Wilson);
-* :mod:`.comparison` -- :func:`difference` and :func:`chisq_test`;
+* :mod:`.ratio` -- :func:`ratio` (R's ``svyratio``);
+* :mod:`.quantile` -- :func:`quantile` (R's ``svyquantile``);
+* :mod:`.regression` -- :func:`glm` (R's ``svyglm``);
+* :mod:`.comparison` -- :func:`difference`, :func:`ttest`, :func:`contrast` and
+  :func:`chisq_test`;
 * :mod:`.recombine` -- population figures from rounded published domain figures;
 * :mod:`._domains` -- ``by=``/``subset=``/``na=`` to integer codes (private).
 
@@ -13,22 +17,43 @@ Every estimator hands its linearized scores to the design's variance method
 
 from __future__ import annotations
 
-from .comparison import ChisqTest, Difference, chisq_test, difference
+from .comparison import (
+    ChisqTest,
+    Contrast,
+    Difference,
+    TTest,
+    chisq_test,
+    contrast,
+    difference,
+    ttest,
+)
 from .estimates import COLUMNS, DF_CHOICES, Estimates, mean, proportion, total
+from .quantile import Quantiles, quantile
+from .ratio import ratio
+from .regression import GLMResult, glm
 from .recombine import Recombination, RecombinationTable, recombine
 
 __all__ = [
     "COLUMNS",
     "DF_CHOICES",
     "ChisqTest",
+    "Contrast",
     "Difference",
     "Estimates",
+    "GLMResult",
+    "Quantiles",
     "Recombination",
     "RecombinationTable",
+    "TTest",
     "chisq_test",
+    "contrast",
     "difference",
+    "glm",
     "mean",
     "proportion",
+    "quantile",
+    "ratio",
     "recombine",
     "total",
+    "ttest",
 ]

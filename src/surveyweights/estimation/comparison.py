@@ -1,14 +1,15 @@
-"""Comparisons: the difference between two domains, and the Rao-Scott test of independence.
+"""Comparisons: differences between domains, t-tests, contrasts, and the Rao-Scott test.
 
-Both ask the design's variance method (:mod:`surveyweights.variance`): the
-difference for the variance of the linearized score of the contrast, the
-chi-square test for the covariance of the cell proportions.
+All ask the design's variance method (:mod:`surveyweights.variance`): the
+difference and the t-test for the variance of the linearized score of the
+contrast, :func:`contrast` for the covariance of the rows of an estimate table,
+the chi-square test for the covariance of the cell proportions.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,14 +17,30 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .. import _display
 from ._domains import apply_na_policy, domains, item, subset_mask
-from .._strata import show
+from .._strata import check_columns, show
 from ..design import Design, require_design
-from ..errors import DesignError, DomainError, InputError, NoDegreesOfFreedomWarning, user_stacklevel
+from ..errors import (
+    DesignError,
+    DomainError,
+    InputError,
+    MissingValueError,
+    NoDegreesOfFreedomWarning,
+    user_stacklevel,
+)
+from .estimates import (
+    Estimates,
+    _check_level,
+    _interval,
+    no_observed_value,
+    resolve_df,
+    warn_undefined_variance,
+)
 from ..variance.base import DomainTotals
-from .estimates import _check_level, _interval, no_observed_value, resolve_df, warn_undefined_variance
 
-__all__ = ["difference", "Difference", "chisq_test", "ChisqTest"]
+__all__ = ["difference", "Difference", "chisq_test", "ChisqTest", "ttest", "TTest", "contrast",
+           "Contrast"]
 
 
 @dataclass(frozen=True)
@@ -45,8 +62,42 @@ class Difference:
         """The comparison as a tidy DataFrame (a copy)."""
         return self._table.copy()
 
+    def _title(self) -> str:
+        t = self._table
+        df = t["df"].iloc[0] if len(t) else float("nan")
+        return (f"Difference in {t['variable'].iloc[0]}, {show(self.between[0])} - "
+                f"{show(self.between[1])} by {' x '.join(self.by)}: "
+                f"{_display.number(100 * self.confidence_level)}% CI (df={_display.number(df)})")
+
     def __repr__(self) -> str:
-        return f"Difference({self.between[0]!r} - {self.between[1]!r} by {list(self.by)})\n{self._table!r}"
+        """Estimate, SE, interval and p-value per level within 80 columns."""
+        keys = ["level"] if self._table["level"].nunique(dropna=False) > 1 or \
+            not _trivial_level(self._table["level"].iloc[0]) else []
+        body = _display.table(self._table, keys,
+                              ["estimate", "se", "ci_low", "ci_high", "statistic", "p_value"],
+                              formats={"p_value": _p_value})
+        return f"{self._title()}\n{body}"
+
+    def _repr_html_(self) -> str:
+        cols = ["level", "estimate", "se", "ci_low", "ci_high", "df", "statistic", "p_value",
+                "estimate_a", "estimate_b"]
+        return _display.html_block(self._title(), self._table[cols])
+
+
+def _trivial_level(level: Any) -> bool:
+    """No level worth printing: a numeric item (None), or the 1/True of a 0/1 item."""
+    if level is None or level is True:
+        return True
+    if isinstance(level, (int, np.integer)) and not isinstance(level, bool):
+        return int(level) == 1
+    return not isinstance(level, str) and bool(pd.isna(level))
+
+
+def _p_value(p: float) -> str:
+    """R's format.pval at 4 digits: ``< 2.2e-16`` below the machine epsilon."""
+    if p is None or not np.isfinite(p):
+        return "NA"
+    return "< 2.2e-16" if p < 2.220446e-16 else _display.number(p)
 
 
 def _domain_index(dom, value: Any, by: tuple[str, ...]) -> int:
@@ -76,12 +127,13 @@ def difference(
     by: str | Sequence[str],
     between: tuple[Any, Any],
     level: Any = None,
+    kind: str | None = None,
     subset: Any = None,
     confidence_level: float = 0.95,
     df: str | float = "design",
     na: str = "error",
 ) -> Difference:
-    """The difference of a proportion (or mean) between two domains, a minus b.
+    """The difference of a proportion, mean or total between two domains, a minus b.
 
     Parameters
     ----------
@@ -95,12 +147,19 @@ def difference(
         The two domains; with several ``by`` columns each is a tuple of values.
     level : optional, keyword-only
         The level of a categorical item to compare (default: all levels).
+    kind : {None, "proportion", "mean", "total"}, keyword-only
+        What is compared.  ``None`` (default): proportions for a categorical,
+        boolean or 0/1 item, means for a numeric one.  ``"total"``: the domains'
+        totals (counts per level for a categorical item), e.g. the change in the
+        number of adopting enterprises between two waves.
     subset, confidence_level, df, na
         As in :func:`surveyweights.proportion`.  ``df="design"`` is the design
         degrees of freedom of the two domains together (PSUs in a or b minus
         strata present in them); ``"satterthwaite"`` the effective df of the
         contrast's variance; a number is used as given (``numpy.inf`` gives R's
-        ``confint(svycontrast(...))``).
+        ``confint(svycontrast(...))``).  For two domains that make up the whole
+        design this is ``degf(design)``, one more than R's ``svyttest`` (its
+        regression spends one df on the group): use :func:`ttest` for that test.
 
     Returns
     -------
@@ -113,7 +172,11 @@ def difference(
     Var(p_a) + Var(p_b) - 2 Cov(p_a, p_b), with the covariance that arises when
     the domains share strata.  Matches R's ``svycontrast(svyby(~y, ~by, design,
     svymean, covmat=TRUE), c(a=1, b=-1))`` (estimate and SE); ``p_value`` is the
-    two-sided ``2 * pt(-abs(estimate / se), df)``.
+    two-sided ``2 * pt(-abs(estimate / se), df)``.  With ``kind="total"`` the
+    scores are w y in each domain and it matches ``svycontrast(svyby(~y, ~by,
+    design, svytotal, covmat=TRUE), c(a=1, b=-1))``.  For independent samples
+    stacked with :func:`stack` the covariance is zero and the SE is
+    sqrt(SE_a^2 + SE_b^2).
 
     Degenerate cases behave as in :func:`surveyweights.proportion`: a domain without
     an observed value raises the same ``InputError``; with 0 df the interval is the
@@ -139,30 +202,37 @@ def difference(
     ia, ib = (_domain_index(dom, v, dom.by) for v in between)
     if ia == ib:
         raise InputError(f"between={between!r} names the same domain twice")
+    if kind not in (None, "proportion", "mean", "total"):
+        raise InputError(f"kind={kind!r} is not valid; choose None (proportions or means), "
+                         f"'proportion', 'mean' or 'total'")
     s = data[variable] if isinstance(variable, str) and variable in data else None
     numeric = (s is not None and pd.api.types.is_numeric_dtype(s.dtype)
                and not pd.api.types.is_bool_dtype(s.dtype)
                and not set(pd.unique(s.dropna())) <= {0, 1} and level is None)
-    it = item(data, variable, kind="mean" if numeric else "proportion", level=level)
+    if kind is None:
+        kind = "mean" if numeric else "proportion"
+    it = item(data, variable, kind=kind, level=level)
     code, _ = apply_na_policy(it, dom, na, data.index)
     for g in (ia, ib):  # the same error as proportion()/mean() for the same domain
         if not (code == g).any():
             raise no_observed_value(dom, g, it.name)
     w = design._w
     y = it.values
+    total = kind == "total"
     est, scores = [], np.zeros_like(y)
     for g, sign in ((ia, 1.0), (ib, -1.0)):
         rows = code == g
-        W = w[rows].sum()
+        W = 1.0 if total else w[rows].sum()
         p = (w[rows, None] * y[rows]).sum(axis=0) / W
         est.append(p)
-        scores[rows] = sign * w[rows, None] * (y[rows] - p) / W
+        scores[rows] = sign * w[rows, None] * (y[rows] - (0.0 if total else p)) / W
     pair = np.where((code == ia) | (code == ib), 0, -1)
     L = y.shape[1]
 
     def contrast(t: np.ndarray) -> np.ndarray:
-        means = t[..., :L] / t[..., L:]  # (..., 2, L): domain a, domain b
-        return (means[..., 0, :] - means[..., 1, :])[..., None, :]
+        # (..., 2, L): domain a, domain b; totals as they are, means as ratios to the weight total
+        est_ = t[..., :L] if total else t[..., :L] / t[..., L:]
+        return (est_[..., 0, :] - est_[..., 1, :])[..., None, :]
 
     # the difference as a function of the two domains' totals of (y, 1)
     reestimate = DomainTotals(np.column_stack([y, np.ones(len(y))]),
@@ -236,6 +306,17 @@ class ChisqTest:
     mean_deff: float
     table: pd.DataFrame = field(repr=False)
     dropped_levels: dict = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        """One line, as R prints ``svychisq``: F, its dfs and the p-value."""
+        dropped = f"; levels without respondents left out: {self.dropped_levels}" if self.dropped_levels else ""
+        return (f"Rao-Scott test of independence: F = {_display.number(self.statistic)} on "
+                f"{_display.number(self.ndf)} and {_display.number(self.ddf)} df, p = "
+                f"{_p_value(self.p_value)} (X-squared = {_display.number(self.chisq)}, df = "
+                f"{self.df}, mean design effect {_display.number(self.mean_deff)}){dropped}")
+
+    def _repr_html_(self) -> str:
+        return _display.html_block(repr(self), self.to_frame())
 
     def to_frame(self) -> pd.DataFrame:
         """One row per statistic: ``test, statistic, df1, df2, p_value``."""
@@ -393,3 +474,378 @@ def chisq_test(
         chisq=float(x2), df=int(k), p_value_chisq=float(stats.chi2.sf(x2 / (tr / k), k)),
         mean_deff=float(tr / k), table=table, dropped_levels=dropped,
     )
+
+
+# ----------------------------------------------------------------------------- t-test
+@dataclass(frozen=True)
+class TTest:
+    """A design-based t-test of a mean or of a difference of two domain means (frozen).
+
+    ``to_frame()`` has one row: ``variable, contrast, estimate, se, t, df, p_value,
+    ci_low, ci_high, estimate_a, estimate_b, method, confidence_level``.
+    """
+
+    variable: str
+    by: tuple[str, ...]
+    between: tuple[Any, Any] | None
+    estimate: float
+    se: float
+    t: float
+    df: float
+    p_value: float
+    ci_low: float
+    ci_high: float
+    confidence_level: float
+    _table: pd.DataFrame = field(repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The test as a one-row tidy DataFrame (a copy)."""
+        return self._table.copy()
+
+    def __repr__(self) -> str:
+        return f"TTest({self.variable!r}, t={self.t:.4g}, df={self.df:g}, p={self.p_value:.4g})"
+
+    def _repr_html_(self) -> str:
+        return _display.html_block(repr(self), self._table)
+
+
+def ttest(
+    design: Design,
+    variable: str,
+    *,
+    by: str | None = None,
+    subset: Any = None,
+    confidence_level: float = 0.95,
+    na: str = "error",
+) -> TTest:
+    """Design-based t-test: a mean against 0, or the difference of means between two groups.
+
+    Parameters
+    ----------
+    design : Design
+    variable : str
+        A numeric (or 0/1, boolean) column.
+    by : str, optional, keyword-only
+        A column with exactly two observed values in the analysed units; the test
+        is of mean(second) - mean(first), in the order of :func:`mean`'s domains
+        (categories in order, values sorted; False before True).  ``None``: the
+        one-sample test of mean = 0 (subtract a value first with
+        :meth:`Design.assign` to test another).
+    subset, confidence_level, na
+        As in :func:`surveyweights.mean`; ``na="available"`` leaves out units with a
+        missing value or group (R's ``na.omit``).
+
+    Returns
+    -------
+    TTest
+
+    Raises
+    ------
+    InputError
+        A ``by`` column with other than two observed values.
+
+    Notes
+    -----
+    The difference of the two domain means has the linearized score
+    z_b - z_a (:func:`difference`); the df is R's ``svyttest``: the design df of
+    the units in the test, minus 1 (``degf - p + 1`` of the regression
+    ``y ~ group`` with p = 2; for one sample ``degf - 1``).  Matches R's
+    ``svyttest(y ~ group, design)`` and ``svyttest(y ~ 1, design)`` (estimate, t,
+    df, p-value and confidence interval).  :func:`difference` of the same two
+    domains has the same estimate and SE, and the design df of the domains
+    (one more than here).
+
+    Examples
+    --------
+    >>> import pandas as pd, surveyweights as sw
+    >>> df = pd.DataFrame({"g": list("ababab"), "h": list("xxxyyy"), "y": [1.0, 3, 2, 5, 2, 4]})
+    >>> round(sw.ttest(sw.Design(df, strata="h"), "y", by="g").estimate, 4)
+    2.3333
+    """
+    require_design(design)
+    lv = _check_level(confidence_level)
+    data = design.data
+    mask = subset_mask(data, subset)
+    if not isinstance(variable, str):
+        raise InputError(f"variable must be a column name, got {variable!r}")
+    check_columns(data, [variable], what="variable", table="the design's data")
+    y_all, y_miss = _ttest_values(data, variable)
+    if by is not None:
+        if not isinstance(by, str):
+            raise InputError(f"by={by!r} must be one column name with two groups")
+        check_columns(data, [by], what="by", table="the design's data")
+        g_miss = data[by].isna().to_numpy()
+    else:
+        g_miss = np.zeros(len(data), dtype=bool)
+    miss = (y_miss | g_miss) & mask
+    if miss.any():
+        if na == "error":
+            raise MissingValueError(
+                f"{variable!r}{' or ' + repr(by) if by else ''} is missing for {int(miss.sum())} "
+                f"unit(s) of the analysed subset; choose na='available' to leave them out (R's "
+                f"na.omit), impute them, or exclude them explicitly with subset="
+            )
+        if na != "available":
+            raise InputError(f"na={na!r} is not a valid policy; choose one of ['error', 'available']")
+    used = mask & ~miss
+    w = design._w
+    group = np.where(used, 0, -1)
+    ddf = float(design.variance.domain_df(design, group, 1)[0])
+    df_t = ddf - 1
+    if by is None:
+        W = w[used].sum()
+        est = float((w[used] * y_all[used]).sum() / W)
+        z = np.zeros(len(data))
+        z[used] = w[used] * (y_all[used] - est) / W
+        estimates, between, label = (np.nan, np.nan), None, "mean"
+
+        def reestimate(wr: np.ndarray) -> np.ndarray:
+            wr = np.asarray(wr, dtype=float)[used]
+            return np.array([(wr * y_all[used]).sum() / wr.sum()])
+    else:
+        dom = domains(data, by, used)
+        if dom.n_groups != 2:
+            raise InputError(
+                f"by={by!r} has {dom.n_groups} observed value(s) in the analysed units "
+                f"({', '.join(show(v) for v in dom.keys[by][:10])}); a two-sample t-test needs "
+                f"exactly two: restrict the units with subset=, or use sw.difference for two "
+                f"of several domains"
+            )
+        code = dom.code
+        z = np.zeros(len(data))
+        means = []
+        for g, sign in ((0, -1.0), (1, 1.0)):
+            rows = code == g
+            W = w[rows].sum()
+            m = float((w[rows] * y_all[rows]).sum() / W)
+            means.append(m)
+            z[rows] = sign * w[rows] * (y_all[rows] - m) / W
+        est = means[1] - means[0]
+        between = (dom.keys[by].iloc[1], dom.keys[by].iloc[0])
+        estimates = (means[1], means[0])
+        label = f"{show(between[0])} - {show(between[1])}"
+
+        def reestimate(wr: np.ndarray) -> np.ndarray:
+            wr = np.asarray(wr, dtype=float)
+            m = [(wr[code == g] * y_all[code == g]).sum() / wr[code == g].sum() for g in (0, 1)]
+            return np.array([m[1] - m[0]])
+
+    lin = design.variance.variance(design, z[:, None], group, 1, reestimate=reestimate)
+    warn_undefined_variance(lin.variance, design)
+    se = float(np.sqrt(max(lin.variance[0, 0], 0.0))) if np.isfinite(lin.variance[0, 0]) else np.nan
+    t = est / se if se > 0 else np.nan
+    p = float(2 * stats.t.sf(abs(t), df_t)) if df_t > 0 else np.nan
+    q = stats.t.isf((1 - lv) / 2, df_t) if df_t > 0 else np.nan
+    table = pd.DataFrame({
+        "variable": [variable], "contrast": [label], "estimate": [est], "se": [se], "t": [t],
+        "df": [df_t], "p_value": [p], "ci_low": [est - q * se], "ci_high": [est + q * se],
+        "estimate_a": [estimates[0]], "estimate_b": [estimates[1]],
+        "method": ["two-sample" if by else "one-sample"], "confidence_level": [lv],
+    })
+    return TTest(variable, (by,) if by else (), between, est, se, t, df_t, p, est - q * se,
+                 est + q * se, lv, table)
+
+
+def _ttest_values(data: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    s = data[name]
+    if pd.api.types.is_bool_dtype(s.dtype) or (pd.api.types.is_numeric_dtype(s.dtype)
+                                               and not isinstance(s.dtype, pd.CategoricalDtype)):
+        v = s.to_numpy(dtype=float, na_value=np.nan)
+        miss = np.isnan(v)
+        return np.where(miss, 0.0, v), miss
+    raise InputError(f"variable {name!r} has dtype {s.dtype}, not numeric; a t-test compares means "
+                     f"of a numeric, 0/1 or boolean variable")
+
+
+# ----------------------------------------------------------------------------- contrasts
+@dataclass(frozen=True)
+class Contrast:
+    """Linear combinations of estimates with their design-based SE (frozen).
+
+    ``to_frame()`` has one row per contrast: ``contrast, estimate, se, ci_low,
+    ci_high, df, statistic, p_value, confidence_level``.
+    """
+
+    coefficients: pd.DataFrame = field(repr=False)
+    confidence_level: float
+    _table: pd.DataFrame = field(repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The contrasts as a tidy DataFrame (a copy)."""
+        return self._table.copy()
+
+    def __repr__(self) -> str:
+        """Estimate, SE, interval and p-value per contrast within 80 columns."""
+        title = f"Contrast: {_display.number(100 * self.confidence_level)}% CI"
+        body = _display.table(self._table, ["contrast"],
+                              ["estimate", "se", "ci_low", "ci_high", "p_value"],
+                              formats={"p_value": _p_value})
+        return f"{title}\n{body}"
+
+    def _repr_html_(self) -> str:
+        return _display.html_block(repr(self).split("\n")[0], self._table)
+
+
+def contrast(
+    estimates: Estimates,
+    coefficients: Mapping[Any, float] | Mapping[str, Mapping[Any, float]] | Sequence[float],
+    *,
+    confidence_level: float | None = None,
+    df: str | float | None = None,
+) -> Contrast:
+    """Any linear combination of the rows of an estimate table, R's ``svycontrast``.
+
+    Parameters
+    ----------
+    estimates : Estimates
+        From :func:`proportion`, :func:`mean`, :func:`total` or :func:`ratio` (with
+        ``by=`` for contrasts between domains).
+    coefficients : mapping, mapping of mappings, or sequence
+        ``{row: coefficient}``: a row is named by its domain value (a tuple with
+        several ``by`` columns), or by the full index of :attr:`Estimates.estimate`
+        (domain values, variable, level) when the table has several variables or
+        levels.  Rows not named get 0.  A mapping of such mappings gives several
+        named contrasts; a sequence gives one coefficient per row, in table order.
+    confidence_level : float, optional, keyword-only
+        Default: the estimates' level.
+    df : {"design"} or positive number, optional, keyword-only
+        ``"design"`` (default, unless the estimates were made with a numeric df):
+        the design df of the domains with a non-zero coefficient together (PSUs
+        minus strata they touch).  A number is used as given (``numpy.inf`` gives
+        R's ``confint(svycontrast(...))``).
+
+    Returns
+    -------
+    Contrast
+
+    Raises
+    ------
+    InputError
+        A row name that is not in the table, an ambiguous name, a sequence of the
+        wrong length, a contrast with all coefficients zero.
+
+    Notes
+    -----
+    With theta the rows' estimates and V their covariance
+    (:meth:`Estimates.vcov`, from the joint linearization of all rows), a
+    contrast c has estimate c' theta and variance c' V c.  Matches R's
+    ``svycontrast(svyby(~y, ~by, design, svytotal, covmat=TRUE), c(E=1, M=-1))``
+    (estimate and SE), also for means and ratios.  Totals of different domains
+    of the same strata are correlated, so the SE of E - M is not
+    sqrt(se_E^2 + se_M^2) unless the domains are independent samples (see
+    :func:`stack`).
+
+    Examples
+    --------
+    >>> import pandas as pd, surveyweights as sw
+    >>> df = pd.DataFrame({"g": list("aabbab"), "h": list("xxxyyy"), "y": [1.0, 2, 3, 4, 5, 6]})
+    >>> tot = sw.total(sw.Design(df, strata="h"), "y", by="g")
+    >>> float(sw.contrast(tot, {"a": 1, "b": -1}).to_frame()["estimate"].iloc[0])
+    -5.0
+    """
+    if not isinstance(estimates, Estimates):
+        raise InputError(f"contrast() needs an Estimates result (sw.total, sw.mean, sw.proportion, "
+                         f"sw.ratio), got {type(estimates).__name__}")
+    lv = estimates.confidence_level if confidence_level is None else _check_level(confidence_level)
+    index = estimates.estimate.index
+    C, names = _coefficient_matrix(coefficients, index, estimates.by)
+    theta = estimates.estimate.to_numpy(dtype=float)
+    influence = estimates._influence()
+    V = influence.covariance()
+    est = C @ theta
+    se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", C, V, C), 0.0))
+    choice = estimates.df_choice if df is None else df
+    dfs = []
+    for c in C:
+        rows = np.flatnonzero(c != 0)
+        if isinstance(choice, str):
+            if choice not in ("design", "satterthwaite"):
+                raise InputError(f"df={choice!r} is not a valid choice; use 'design' or a positive number")
+            dfs.append(influence.design_df(rows))
+        else:
+            dfs.append(float(resolve_df(choice, design_df=np.zeros(1), satterthwaite=None)[0]))
+    dfs = np.array(dfs)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = est / se
+        q = np.where(dfs > 0, stats.t.isf((1 - lv) / 2, np.where(dfs > 0, dfs, 1)), np.nan)
+        p = np.where(dfs > 0, 2 * stats.t.sf(np.abs(stat), np.where(dfs > 0, dfs, 1)), np.nan)
+    table = pd.DataFrame({"contrast": names, "estimate": est, "se": se, "ci_low": est - q * se,
+                          "ci_high": est + q * se, "df": dfs, "statistic": stat, "p_value": p,
+                          "confidence_level": lv})
+    coef = pd.DataFrame(C, index=pd.Index(names, name="contrast"), columns=index)
+    return Contrast(coef, lv, table)
+
+
+def _coefficient_matrix(coefficients, index: pd.Index, by: tuple[str, ...]):
+    if isinstance(coefficients, Mapping) and coefficients and all(
+            isinstance(v, Mapping) for v in coefficients.values()):
+        rows, names = [], []
+        for name, spec in coefficients.items():
+            rows.append(_one_contrast(spec, index, by))
+            names.append(str(name))
+        return np.array(rows), names
+    c = _one_contrast(coefficients, index, by)
+    return c[None, :], [_label(c, index, by)]
+
+
+def _one_contrast(spec, index: pd.Index, by: tuple[str, ...]) -> np.ndarray:
+    R = len(index)
+    if isinstance(spec, Mapping):
+        c = np.zeros(R)
+        keys = list(index)
+        for key, value in spec.items():
+            hits = _match_row(key, keys, by)
+            if len(hits) != 1:
+                known = ", ".join(show(k if len(by) != 1 else k[0]) for k in keys[:20])
+                why = "is not a row" if not hits else f"matches {len(hits)} rows"
+                raise InputError(
+                    f"contrast key {key!r} {why} of the estimates; name a domain value (rows: "
+                    f"{known}), or the full (domain..., variable, level) key when the table has "
+                    f"several variables or levels"
+                )
+            c[hits[0]] += float(value)
+    else:
+        try:
+            c = np.asarray(list(spec), dtype=float)
+        except (TypeError, ValueError):
+            raise InputError(f"coefficients={spec!r} must be a mapping {{row: coefficient}} or a "
+                             f"sequence of numbers") from None
+        if len(c) != R:
+            raise InputError(f"coefficients has {len(c)} value(s) but the estimates have {R} rows; "
+                             f"give one coefficient per row or a mapping {{row: coefficient}}")
+    if not np.any(c != 0):
+        raise InputError("every coefficient of the contrast is zero; give at least one non-zero "
+                         "coefficient, e.g. {'E': 1, 'M': -1}")
+    return c
+
+
+def _match_row(key, keys: list, by: tuple[str, ...]) -> list[int]:
+    k = key if isinstance(key, tuple) else (key,)
+    full = [i for i, row in enumerate(keys) if tuple(row) == k]
+    if full:
+        return full
+    if len(k) == len(by):
+        return [i for i, row in enumerate(keys) if tuple(row[: len(by)]) == k]
+    return []
+
+
+def _row_names(index: pd.Index, by: tuple[str, ...]) -> list[str]:
+    """Short names of the rows: the domain values when variable and level are the same."""
+    keys = [k if isinstance(k, tuple) else (k,) for k in index]
+    nb = len(by)
+    if nb and len({k[nb:] for k in keys}) == 1:
+        keys = [k[:nb] for k in keys]
+    return [" ".join(str(v) for v in k if v is not None and not (isinstance(v, float) and np.isnan(v)))
+            for k in keys]
+
+
+def _label(c: np.ndarray, index: pd.Index, by: tuple[str, ...]) -> str:
+    parts = []
+    for coef, name in zip(c, _row_names(index, by)):
+        if coef == 0:
+            continue
+        sign = "-" if coef < 0 else "+"
+        mag = "" if abs(coef) == 1 else f"{abs(coef):g} "
+        parts.append(f"{sign} {mag}{name}")
+    text = " ".join(parts)
+    return text[2:] if text.startswith("+ ") else "-" + text[2:]

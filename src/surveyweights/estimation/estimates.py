@@ -12,8 +12,9 @@ tidy table with the fixed columns :data:`COLUMNS` after the ``by`` columns.
 
 from __future__ import annotations
 
+import functools
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,9 @@ import pandas as pd
 from scipy import stats
 
 from . import ci as _ci
+from .. import _display
 from ._domains import RESULT_COLUMNS, Domains, apply_na_policy, domains, item, subset_mask
+from ._influence import Influence, domain_influence
 from ..variance.base import DomainTotals
 from ..variance.taylor import cell_index
 from ..design import Design, require_design
@@ -43,7 +46,7 @@ class Estimates:
 
     Attributes
     ----------
-    kind : {"proportion", "mean", "total"}
+    kind : {"proportion", "mean", "total", "ratio"}
     by : tuple of str
         The domain columns (empty for population-level estimates).
     method : str
@@ -58,6 +61,8 @@ class Estimates:
         The tidy table: the ``by`` columns, then :data:`COLUMNS`.
     confidence_interval(confidence_level=..., method=...)
         The same estimates with intervals recomputed for another level or method.
+    vcov()
+        The covariance matrix of all rows (for contrasts, :func:`surveyweights.contrast`).
     """
 
     kind: str
@@ -66,10 +71,29 @@ class Estimates:
     confidence_level: float
     df_choice: str | float
     _table: pd.DataFrame = field(repr=False)
+    _influence: Callable[[], Influence] | None = field(default=None, repr=False, compare=False)
+    #: the units behind each domain (design, domain keys, per-variable domain codes),
+    #: for disclosure control of report tables; None when the estimates come from elsewhere
+    _units: Any = field(default=None, repr=False, compare=False)
 
     def to_frame(self) -> pd.DataFrame:
         """The estimates as a tidy DataFrame (a copy)."""
         return self._table.copy()
+
+    def vcov(self) -> pd.DataFrame:
+        """The covariance matrix of the estimates of all rows, computed on demand.
+
+        Rows and columns are indexed like :attr:`estimate` (domain, variable,
+        level).  Its diagonal is ``se ** 2``; the off-diagonal terms are the
+        covariances between domains and levels that share strata or PSUs, R's
+        ``vcov(svyby(..., covmat=TRUE))``.
+        """
+        if self._influence is None:
+            raise InputError("these estimates carry no linearization; recompute them with "
+                             "sw.proportion, sw.mean, sw.total or sw.ratio")
+        cov = self._influence().covariance()
+        idx = self.estimate.index
+        return pd.DataFrame(cov, index=idx, columns=idx)
 
     @property
     def estimate(self) -> pd.Series:
@@ -107,11 +131,53 @@ class Estimates:
         t["confidence_level"] = float(level)
         return t
 
-    def __repr__(self) -> str:
-        return f"Estimates({self.kind}, method={self.method!r}, {self.confidence_level:.0%})\n" + repr(self._table)
+    # ---------------------------------------------------------------- display
+    def _title(self) -> str:
+        variables = [str(v) for v in pd.unique(self._table["variable"])]
+        what = ", ".join(variables[:3]) + (f" and {len(variables) - 3} more" if len(variables) > 3 else "")
+        by = f" by {' x '.join(self.by)}" if self.by else ""
+        df = self.df_choice if isinstance(self.df_choice, str) else _display.number(self.df_choice)
+        ci = f": {_display.number(100 * self.confidence_level)}% CI ({self.method}, df={df})"
+        title = f"{self.kind.capitalize()} of {what}{by}{ci}"
+        if len(title) > _display.WIDTH and len(variables) > 1:
+            title = f"{self.kind.capitalize()} of {len(variables)} variables{by}{ci}"
+        return title
 
-    def _repr_html_(self) -> str:  # pragma: no cover - notebook display
-        return self._table._repr_html_()
+    def _keys(self) -> list[str]:
+        t = self._table
+        keys = list(self.by)
+        if t["variable"].nunique(dropna=False) > 1:
+            keys.append("variable")
+        levels = pd.unique(t["level"])
+        if len(levels) > 1 or not (len(levels) == 0 or levels[0] is None or levels[0] is True
+                                   or (not isinstance(levels[0], str) and pd.isna(levels[0]))
+                                   or (isinstance(levels[0], (int, np.integer)) and levels[0] == 1)):
+            keys.append("level")
+        return keys
+
+    def __repr__(self) -> str:
+        """Estimate, SE and interval of each row within 80 columns (as R prints ``svyby``)."""
+        body = _display.table(self._table, self._keys(), ["estimate", "se", "ci_low", "ci_high"])
+        return f"{self._title()}\n{body}"
+
+    def _repr_html_(self) -> str:
+        cols = [*self._keys(), "estimate", "se", "ci_low", "ci_high", "df", "n"]
+        return _display.html_block(self._title(), self._table[cols],
+                                   note="All columns (deff, n_eff, n_missing ...): .to_frame()")
+
+
+@dataclass(frozen=True)
+class DomainUnits:
+    """Which units make up each domain of an :class:`Estimates` (private plumbing).
+
+    ``codes[variable][i]`` is the domain (row of ``keys``) of unit ``i`` of
+    ``design.data`` among the units with an observed value, or -1.  Report tables
+    use it for disclosure control: the units of a cell and their weights.
+    """
+
+    design: Design
+    keys: pd.DataFrame
+    codes: dict
 
 
 def _check_level(confidence_level: float) -> float:
@@ -148,12 +214,14 @@ def _interval(kind: str, method: str, est, se, df, level, n, likelihood=None):
             f"(estimate +/- t_df * se)"
         )
     lv = _check_level(level)
-    ok = df > 0
+    undefined = np.isnan(se)  # e.g. lonely_psu="average" with nothing to average over (R: NaN)
+    ok = (df > 0) & ~undefined
     lo = np.full(est.shape, 0.0 if kind == "proportion" else -np.inf)
     hi = np.full(est.shape, 1.0 if kind == "proportion" else np.inf)
-    if (~ok).any():
+    lo[undefined] = hi[undefined] = np.nan
+    if (~(df > 0)).any():
         warnings.warn(
-            f"{int((~ok).sum())} estimate(s) have 0 design degrees of freedom (their domain has "
+            f"{int((~(df > 0)).sum())} estimate(s) have 0 design degrees of freedom (their domain has "
             f"one respondent in each stratum it touches), so no t quantile exists and the "
             f"interval is the whole range; use df='satterthwaite', which counts the "
             f"strata's own degrees of freedom, or a coarser domain",
@@ -245,12 +313,16 @@ def _estimate(
     dom = domains(data, by, mask)
     w = design._w
     frames = []
+    codes = {}
     for name in names:
         it = item(data, name, kind=kind, level=level)
         code, n_missing = apply_na_policy(it, dom, na, data.index)
+        codes[it.name] = code
         frames.append(_one_item(kind, design, it, dom, code, n_missing, w, method, level_, df))
     table = pd.concat(frames, ignore_index=True)
-    return Estimates(kind, dom.by, method, level_, df, table)
+    influence = functools.partial(domain_influence, design, kind, names, by, mask, level, na)
+    return Estimates(kind, dom.by, method, level_, df, table, influence,
+                     _units=DomainUnits(design, dom.keys, codes))
 
 
 def _one_item(kind, design, it, dom: Domains, code, n_missing, w, method, level, df) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import _display
 from ..errors import DomainError, InputError, MissingValueError, PopulationFrameError
 
 __all__ = ["recombine", "Recombination", "RecombinationTable"]
@@ -117,6 +118,18 @@ class Recombination:
             return None
         return self.consistent_with(self.published, precision=self.published_precision)
 
+    def __repr__(self) -> str:
+        """One line: the recombined value, its rounding interval and the agreement."""
+        name = f"{self.item}: " if self.item is not None else ""
+        text = (f"Recombination: {name}{self.estimate:.2f} in [{self.low:.2f}, {self.high:.2f}] "
+                f"from {self.n_domains} domains")
+        if self.published is not None:
+            text += f"; published {_display.number(self.published)}: consistent = {self.consistent}"
+        return text
+
+    def _repr_html_(self) -> str:
+        return _display.html_block(repr(self))
+
     def to_frame(self) -> pd.DataFrame:
         """One-row DataFrame ``item, estimate, low, high, published, consistent``."""
         return pd.DataFrame(
@@ -203,6 +216,17 @@ class RecombinationTable:
             name="consistent",
             dtype="bool",
         )
+
+    def __repr__(self) -> str:
+        """One row per item: recombined value, rounding interval, published, agreement."""
+        title = f"RecombinationTable: {_display.plural(len(self.results), 'item')}"
+        if not self.results:
+            return title
+        return f"{title}\n" + _display.table(
+            self.to_frame(), ["item"], ["estimate", "low", "high", "published", "consistent"])
+
+    def _repr_html_(self) -> str:
+        return _display.html_block(repr(self).split("\n")[0], self.to_frame())
 
     def to_frame(self) -> pd.DataFrame:
         """One row per item: ``item, estimate, low, high, published, consistent``."""

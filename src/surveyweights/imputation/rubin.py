@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .. import _display
 from ..errors import (
     ImputationError,
     InputError,
@@ -380,6 +381,21 @@ class MultipleImputation:
     def M(self) -> int:
         """Number of imputations."""
         return len(self.datasets)
+
+    def __repr__(self) -> str:
+        """One line: M, the size of each dataset, the items and the cells imputed."""
+        how = "approximate Bayesian bootstrap" if self.bootstrap else "hot deck, no bootstrap"
+        if not self.datasets:
+            return f"MultipleImputation: M=0 ({how})"
+        rep = self.reports[0]
+        items = ", ".join(str(i) for i in rep["item"])
+        return (f"MultipleImputation: M={self.M} completed datasets ({how}) of "
+                f"{_display.number(len(self.datasets[0]))} rows; {_display.plural(len(rep), 'item')} ({items}), "
+                f"{_display.number(int(rep['n_imputed'].sum()))} cells imputed in each")
+
+    def _repr_html_(self) -> str:
+        return _display.html_block(repr(self), self.to_frame(),
+                                   note="Pool any estimator with .estimate(...) (Rubin's rules)")
 
     def to_frame(self) -> pd.DataFrame:
         """The per-item reports of all imputations, stacked with a column ``m``."""

@@ -13,39 +13,131 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from ..errors import InputError
 
-__all__ = ["LOCALES", "format_count", "format_percent"]
+__all__ = ["LOCALES", "format_count", "format_number", "format_percent"]
 
 
 @dataclass(frozen=True)
 class _Locale:
     decimal: str
     thousands: str
-    total: str
-    synthetic: str
+    words: Mapping[str, str]
     missing: str = "–"
 
+    @property
+    def total(self) -> str:
+        return self.words["total"]
 
-#: The locales of report output: decimal mark, thousands separator and wording.
-LOCALES: dict[str, _Locale] = {
-    "nl": _Locale(
-        decimal=",",
-        thousands=".",
-        total="Totaal",
-        synthetic="SYNTHETIC DATA: synthetische gegevens, geen echte enquêteresultaten",
-    ),
-    "en": _Locale(
-        decimal=".",
-        thousands=",",
-        total="Total",
-        synthetic="SYNTHETIC DATA: not real survey results",
-    ),
+    @property
+    def synthetic(self) -> str:
+        return self.words["synthetic"]
+
+    def word(self, key: str, **fields: Any) -> str:
+        """The locale's text for ``key``, with ``{fields}`` filled in."""
+        return self.words[key].format(**fields) if fields else self.words[key]
+
+
+# Every word that report output prints (tables, captions, headers, footnotes, figure
+# labels and notes) is here, once per locale; tests check that both locales have the
+# same keys and that English output holds no Dutch words.
+_WORDS_NL: dict[str, str] = {
+    "total": "Totaal",
+    "synthetic": "SYNTHETIC DATA: synthetische gegevens, geen echte enquêteresultaten",
+    # column headers of the optional statistics
+    "n": "n",
+    "se": "standaardfout",
+    "se_pp": "standaardfout (procentpunt)",
+    "cv": "variatiecoëfficiënt",
+    "ci": "{level}-betrouwbaarheidsinterval",
+    "ci_plain": "betrouwbaarheidsinterval",
+    # figures
+    "xlabel": "Aandeel",
+    "ci_note": "Foutbalken: {level}-betrouwbaarheidsinterval",
+    # quality and disclosure footnotes
+    "flag_note": "{marker} Met voorzichtigheid te gebruiken: {reasons}.",
+    "quality_suppress_note": "{symbol} Te onbetrouwbaar om te publiceren: {reasons}.",
+    "disclosure_note": "{symbol} Geheimgehouden om de vertrouwelijkheid van de respondenten te "
+                       "beschermen: {reasons}.",
+    "or": "of",
+    "points": "{points} procentpunt",
+    "cv_above": "variatiecoëfficiënt boven {limit}",
+    "cv_at_least": "variatiecoëfficiënt van {limit} of meer",
+    "n_below": "minder dan {limit} respondenten",
+    "n_at_most": "hoogstens {limit} respondenten",
+    "n_eff_below": "effectieve steekproefomvang kleiner dan {limit}",
+    "n_eff_at_most": "effectieve steekproefomvang van hoogstens {limit}",
+    "df_below": "minder dan {limit} vrijheidsgraden",
+    "df_at_most": "hoogstens {limit} vrijheidsgraden",
+    "ci_width_above": "betrouwbaarheidsinterval breder dan {limit}",
+    "ci_width_at_least": "betrouwbaarheidsinterval van {limit} of breder",
+    "relative_ci_width_above": "betrouwbaarheidsinterval breder dan {limit} van de schatting",
+    "relative_ci_width_at_least": "betrouwbaarheidsinterval van {limit} van de schatting of breder",
+    "complement_relative_ci_width_above": "betrouwbaarheidsinterval breder dan {limit} van het "
+                                          "complement van de schatting",
+    "complement_relative_ci_width_at_least": "betrouwbaarheidsinterval van {limit} van het "
+                                             "complement van de schatting of breder",
+    "zero_or_one_above": "schatting van 0% of 100%",
+    "zero_or_one_at_least": "schatting van 0% of 100%",
+    "only_if": "{rule} (bij een betrouwbaarheidsinterval breder dan {limit})",
+    "min_units": "minder dan {k} eenheden in de cel",
+    "dominance": "de {n} grootste eenheden hebben meer dan {k} van {magnitude}",
+    "dominance_one": "de grootste eenheid heeft meer dan {k} van {magnitude}",
+    "secondary": "of secundair, zodat geen geheimgehouden cel uit de totalen af te leiden is",
 }
+_WORDS_EN: dict[str, str] = {
+    "total": "Total",
+    "synthetic": "SYNTHETIC DATA: not real survey results",
+    "n": "n",
+    "se": "SE",
+    "se_pp": "SE (percentage points)",
+    "cv": "CV",
+    "ci": "{level} confidence interval",
+    "ci_plain": "confidence interval",
+    "xlabel": "Share",
+    "ci_note": "Error bars: {level} confidence interval",
+    "flag_note": "{marker} Use with caution: {reasons}.",
+    "quality_suppress_note": "{symbol} Too unreliable to be published: {reasons}.",
+    "disclosure_note": "{symbol} Suppressed to protect the confidentiality of respondents: "
+                       "{reasons}.",
+    "or": "or",
+    "points": "{points} percentage points",
+    "cv_above": "coefficient of variation above {limit}",
+    "cv_at_least": "coefficient of variation of {limit} or more",
+    "n_below": "fewer than {limit} respondents",
+    "n_at_most": "at most {limit} respondents",
+    "n_eff_below": "effective sample size below {limit}",
+    "n_eff_at_most": "effective sample size of at most {limit}",
+    "df_below": "fewer than {limit} degrees of freedom",
+    "df_at_most": "at most {limit} degrees of freedom",
+    "ci_width_above": "confidence interval wider than {limit}",
+    "ci_width_at_least": "confidence interval of {limit} or wider",
+    "relative_ci_width_above": "confidence interval wider than {limit} of the estimate",
+    "relative_ci_width_at_least": "confidence interval of {limit} of the estimate or wider",
+    "complement_relative_ci_width_above": "confidence interval wider than {limit} of the "
+                                          "complement of the estimate",
+    "complement_relative_ci_width_at_least": "confidence interval of {limit} of the "
+                                             "complement of the estimate or wider",
+    "zero_or_one_above": "estimate of 0% or 100%",
+    "zero_or_one_at_least": "estimate of 0% or 100%",
+    "only_if": "{rule} (where the confidence interval is wider than {limit})",
+    "min_units": "fewer than {k} units in the cell",
+    "dominance": "the {n} largest units hold more than {k} of the {magnitude}",
+    "dominance_one": "the largest unit holds more than {k} of the {magnitude}",
+    "secondary": "or secondary, so that no suppressed cell can be derived from the totals",
+}
+
+#: The locales of report output: decimal mark, thousands separator and every word.
+LOCALES: dict[str, _Locale] = {
+    "nl": _Locale(decimal=",", thousands=".", words=_WORDS_NL),
+    "en": _Locale(decimal=".", thousands=",", words=_WORDS_EN),
+}
+
 
 def _locale(locale: Any) -> _Locale:
     if not isinstance(locale, str) or locale not in LOCALES:
@@ -121,6 +213,30 @@ def format_count(n: int, *, locale: str = "nl") -> str:
     """
     loc = _locale(locale)
     return _localize(format(_check_count(n), ","), loc)
+
+
+def _fmt_number(x: float, decimals: int, loc: _Locale) -> str:
+    if x is None or not math.isfinite(float(x)):
+        return loc.missing
+    d = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    d = abs(d) if d == 0 else d
+    return _localize(format(d, f",.{decimals}f"), loc)
+
+
+def format_number(x: float, *, locale: str = "nl", decimals: int = 1) -> str:
+    """A number with the locale's marks, rounded half away from zero: ``1234.56 -> "1.234,6"``.
+
+    For means, totals and ratios in report tables (percentages use
+    :func:`format_percent`).  NaN gives ``"–"``.
+
+    Examples
+    --------
+    >>> format_number(1234.56), format_number(1234.56, locale="en", decimals=0)
+    ('1.234,6', '1,235')
+    >>> format_number(0.125, decimals=2), format_number(-0.04)
+    ('0,13', '0,0')
+    """
+    return _fmt_number(x, _check_decimals(decimals), _locale(locale))
 
 
 def _check_count(n: Any) -> int:

@@ -9,9 +9,16 @@ Two figure types of the AI-Barometer 2025, drawn from tidy estimate tables:
   segment per answer category, with a legend (Tabel 3/4 as a picture: adopters,
   plans, no plans per sector).
 
-Both use matplotlib's object API only: they build a :class:`matplotlib.figure.Figure`
-and return it, touching no global state (no ``pyplot``, no ``matplotlib.use``), so
-they run headless and in parallel.  :func:`save_figure` writes PNG or SVG.
+Both use matplotlib's object API only: they build a :class:`ReportFigure` (a
+:class:`matplotlib.figure.Figure`) and return it, touching no global state (no
+``pyplot``, no ``matplotlib.use``), so they run headless and in parallel.
+:func:`save_figure` writes PNG or SVG.  In Jupyter a returned figure shows
+itself as a PNG (``ReportFigure._repr_png_``), with no ``%matplotlib inline``
+and no pyplot.
+
+With ``quality=`` (:mod:`surveyweights.report.quality`) a flagged bar is hatched
+and lighter and its value carries the marker; a suppressed bar is not drawn and
+its value is replaced by the symbol; the footnotes go under the figure.
 Numbers on the figures use the locale of :mod:`surveyweights.report.formatting`
 (``41,2%`` for ``nl``).  Labels come from the data or from ``labels=``, never from
 a column's name.  With ``synthetic=True`` a "SYNTHETIC DATA" note is printed in small
@@ -22,7 +29,7 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +42,10 @@ from matplotlib.transforms import blended_transform_factory
 
 from ..errors import InputError
 from .formatting import _fmt_percent, _locale
+from .quality import QualityRules
 from .tables import _as_frame, _check_rows, _labels, report_table
 
-__all__ = ["bar_chart", "stacked_bar_chart", "save_figure"]
+__all__ = ["ReportFigure", "bar_chart", "stacked_bar_chart", "save_figure"]
 
 _BAR_COLOR = "#1f4e79"
 _WRAP = 42          # characters per line of a category label
@@ -48,10 +56,25 @@ _LABEL_SIZE = 9
 _FIG_WIDTH = 9.0    # inches
 _NOTE_LINE = 0.17   # inches per line of small print
 
-_WORDS = {
-    "nl": {"xlabel": "Aandeel", "ci": "Foutbalken: {level}-betrouwbaarheidsinterval"},
-    "en": {"xlabel": "Share", "ci": "Error bars: {level} confidence interval"},
-}
+_FLAG_COLOR = "#8fa9c4"   # a flagged bar: lighter, and hatched
+_HIDDEN_COLOR = "#d9d9d9"  # a bar whose values are suppressed
+_HATCH = "///"
+
+
+class ReportFigure(Figure):
+    """A matplotlib Figure that shows itself in Jupyter as a PNG.
+
+    IPython displays an object through its ``_repr_png_``; a plain Figure made
+    without pyplot has none (it shows as ``<Figure size ...>`` unless the inline
+    backend is active).  Everything else is :class:`matplotlib.figure.Figure`.
+    """
+
+    def _repr_png_(self) -> bytes:
+        import io
+
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=100)
+        return buf.getvalue()
 
 
 def _wrap(text: str, width: int) -> str:
@@ -80,12 +103,15 @@ def _layout(fig: Figure, notes: list[str], height: float) -> None:
                  ha="left", va="bottom", color="#444444")
 
 
-def _notes(loc_name: str, *, ci_level: float | None, note: str | None, synthetic: bool) -> list[str]:
+def _notes(loc_name: str, *, ci_level: float | None, note: str | None, synthetic: bool,
+           quality_notes: Sequence[str] = ()) -> list[str]:
     loc = _locale(loc_name)
     lines = []
     if ci_level is not None:
         level = _fmt_percent(ci_level, 0 if round(ci_level * 100, 6).is_integer() else 1, loc)
-        lines.append(_WORDS[loc_name]["ci"].format(level=level))
+        lines.append(loc.word("ci_note", level=level))
+    for q in quality_notes:
+        lines.extend(_wrap(q, 140).split("\n"))
     if note:
         lines.extend(_wrap(note, 140).split("\n"))
     if synthetic:
@@ -135,7 +161,8 @@ def bar_chart(
     xlabel: str | None = None,
     note: str | None = None,
     synthetic: bool = False,
-) -> Figure:
+    quality: QualityRules | None = None,
+) -> ReportFigure:
     """Horizontal bars of percentages with confidence intervals (like Figuur 2).
 
     Parameters
@@ -162,12 +189,17 @@ def bar_chart(
         A source line printed in small type under the figure.
     synthetic : bool, default False, keyword-only
         Print a "SYNTHETIC DATA" note under the figure.
+    quality : QualityRules, optional, keyword-only
+        Reliability rules (``sw.quality.rules("cv")``): flagged bars are hatched
+        and lighter, suppressed bars are left out (their value is the symbol), and
+        the footnotes are printed under the figure.
 
     Returns
     -------
-    matplotlib.figure.Figure
-        One Axes with one bar container (one bar per estimate) and, when ``ci``,
-        one error-bar container.
+    ReportFigure
+        A :class:`matplotlib.figure.Figure` that displays itself in Jupyter.  One
+        Axes with one bar container (one bar per estimate) and, when ``ci``, one
+        error-bar container.
 
     Raises
     ------
@@ -201,19 +233,29 @@ def bar_chart(
     keys = list(frame[key])
     names = [_wrap(s, _WRAP) for s in _labels(keys, {}, [("labels", labels)])]
 
-    pct = frame["estimate"].to_numpy(dtype=float) * 100
+    status, qnotes = _quality(quality, frame, locale)
+    hidden = status == "suppress"
+    flagged = status == "flag"
+    pct = np.where(hidden, np.nan, frame["estimate"].to_numpy(dtype=float) * 100)
     lines = sum(s.count("\n") + 1 for s in names)
     height = 1.3 + 0.28 * len(names) + 0.15 * lines + (0.35 if title else 0)
-    notes = _notes(locale, ci_level=_ci_level(frame) if ci else None, note=note, synthetic=synthetic)
+    notes = _notes(locale, ci_level=_ci_level(frame) if ci else None, note=note, synthetic=synthetic,
+                   quality_notes=qnotes)
     height += _NOTE_LINE * len(notes)
-    fig = Figure(figsize=(_FIG_WIDTH, height))
+    fig = ReportFigure(figsize=(_FIG_WIDTH, height))
     ax = fig.add_subplot()
     y = np.arange(len(names))
-    ax.barh(y, pct, height=0.62, color=_BAR_COLOR, zorder=2)
+    bars = ax.barh(y, np.nan_to_num(pct, nan=0.0), height=0.62, color=_BAR_COLOR, zorder=2)
+    for bar, f in zip(bars, flagged):
+        if f:
+            bar.set_facecolor(_FLAG_COLOR)
+            bar.set_hatch(_HATCH)
+            bar.set_edgecolor("white")
     ends = pct.copy()
     if ci:
         lo = pd.to_numeric(frame["ci_low"], errors="coerce").to_numpy(dtype=float) * 100
         hi = pd.to_numeric(frame["ci_high"], errors="coerce").to_numpy(dtype=float) * 100
+        lo, hi = np.where(hidden, np.nan, lo), np.where(hidden, np.nan, hi)
         err = np.vstack([np.clip(pct - lo, 0, None), np.clip(hi - pct, 0, None)])
         ax.errorbar(pct, y, xerr=err, fmt="none", ecolor="#222222", elinewidth=1,
                     capsize=3, zorder=3)
@@ -221,17 +263,35 @@ def bar_chart(
     ends = np.nan_to_num(ends, nan=0.0)
     right = min(100.0, float(np.nanmax(ends))) if len(ends) else 100.0
     right = right * 1.08 + 9
-    for yi, x, e in zip(y, ends, frame["estimate"]):
-        ax.text(x + right * 0.012, yi, _fmt_percent(e, 1, loc), va="center", ha="left",
+    for i, (yi, x, e) in enumerate(zip(y, ends, frame["estimate"])):
+        if hidden[i]:
+            label = quality.suppress_symbol
+        else:
+            label = _fmt_percent(e, 1, loc) + (f" {quality.flag_marker}" if flagged[i] else "")
+        ax.text(x + right * 0.012, yi, label, va="center", ha="left",
                 fontsize=_LABEL_SIZE, zorder=4)
     ax.set_yticks(y, names)
     ax.invert_yaxis()
     _percent_axis(ax, right)
-    ax.set_xlabel(xlabel if xlabel is not None else _WORDS[locale]["xlabel"], fontsize=_LABEL_SIZE)
+    ax.set_xlabel(xlabel if xlabel is not None else loc.word("xlabel"), fontsize=_LABEL_SIZE)
     if title:
         ax.set_title(_wrap(title, _TITLE_WRAP), loc="left", fontsize=11, fontweight="bold")
     _layout(fig, notes, height)
     return fig
+
+
+def _quality(quality: QualityRules | None, frame: pd.DataFrame, locale: str
+             ) -> tuple[np.ndarray, list[str]]:
+    """Status per row ("ok", "flag", "suppress") and the footnotes of the markers used."""
+    if quality is None:
+        return np.full(len(frame), "ok", dtype=object), []
+    if not isinstance(quality, QualityRules):
+        raise InputError(f"quality={quality!r} is not a QualityRules; give e.g. sw.quality.rules('cv')")
+    qa = quality.assess(frame, kind="proportion")
+    status = qa["status"].to_numpy(dtype=object)
+    used = [r for r, st in zip(qa["reasons"], status) if st != "ok"]
+    present = sorted({st for st in status if st != "ok"})
+    return status, quality.footnotes(present, locale=locale, reasons=used) if present else []
 
 
 def _ci_level(frame: pd.DataFrame) -> float | None:
@@ -264,7 +324,8 @@ def stacked_bar_chart(
     title: str | None = None,
     note: str | None = None,
     synthetic: bool = False,
-) -> Figure:
+    quality: QualityRules | None = None,
+) -> ReportFigure:
     """100% stacked horizontal bars: one bar per domain, one segment per level (Tabel 3).
 
     Parameters
@@ -283,10 +344,15 @@ def stacked_bar_chart(
     title, note : str, optional, keyword-only
     synthetic : bool, default False, keyword-only
         Print a "SYNTHETIC DATA" note under the figure.
+    quality : QualityRules, optional, keyword-only
+        Reliability rules: a flagged segment is hatched and carries the marker; a
+        bar with a suppressed segment is drawn grey without segments (the other
+        segments would give it away) and carries the symbol; the footnotes go
+        under the figure.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    ReportFigure
         One Axes with one bar container per level (each with one bar per domain) and
         a legend; segments of 5% or more carry their percentage.
 
@@ -312,32 +378,47 @@ def stacked_bar_chart(
         raise InputError("rows=None: stacked_bar_chart needs a domain column, e.g. rows='nace'")
     frame, by = _as_frame(estimates)
     _check_rows(frame, by, rows)
+    if quality is not None and not isinstance(quality, QualityRules):
+        raise InputError(f"quality={quality!r} is not a QualityRules; give e.g. sw.quality.rules('cv')")
     table = report_table(frame, rows=rows, columns="level", labels=labels,
-                         row_labels=row_labels, locale=locale)
+                         row_labels=row_labels, locale=locale, quality=quality)
+    status = table.status.to_numpy()
+    grey = (status == "suppress").any(axis=1)
     values = table.values.fillna(0.0)
+    values.loc[grey] = 0.0
     names = [_wrap(s, _WRAP) for s in values.index]
     k = values.shape[1]
     lines = sum(s.count("\n") + 1 for s in names)
-    notes = _notes(locale, ci_level=None, note=note, synthetic=synthetic)
+    notes = _notes(locale, ci_level=None, note=note, synthetic=synthetic,
+                   quality_notes=table.notes)
     legend_lines = sum(_wrap(c, _LEGEND_WRAP).count("\n") + 1 for c in values.columns)
     legend_rows = math.ceil(legend_lines / _legend_columns(list(values.columns)))
     height = (1.5 + 0.3 * len(names) + 0.15 * lines + 0.2 * legend_rows
               + (0.35 if title else 0) + _NOTE_LINE * len(notes))
-    fig = Figure(figsize=(_FIG_WIDTH, height))
+    fig = ReportFigure(figsize=(_FIG_WIDTH, height))
     ax = fig.add_subplot()
     y = np.arange(len(names))
     colors = colormaps["Blues"](np.linspace(0.85, 0.3, k)) if k > 1 else [_BAR_COLOR]
     left = np.zeros(len(names))
     for j, col in enumerate(values.columns):
         width = values[col].to_numpy(dtype=float)
-        ax.barh(y, width, left=left, height=0.66, color=colors[j], label=_wrap(col, _LEGEND_WRAP),
-                edgecolor="white", linewidth=0.6, zorder=2)
+        bars = ax.barh(y, width, left=left, height=0.66, color=colors[j],
+                       label=_wrap(col, _LEGEND_WRAP), edgecolor="white", linewidth=0.6, zorder=2)
         shares = table.values[col].to_numpy(dtype=float) / 100
-        for yi, x0, w, s in zip(y, left, width, shares):
+        for i, (bar, yi, x0, w, s) in enumerate(zip(bars, y, left, width, shares)):
+            flagged = status[i, j] == "flag"
+            if flagged:
+                bar.set_hatch(_HATCH)
             if w >= 5:
-                ax.text(x0 + w / 2, yi, _fmt_percent(s, 1, loc), ha="center", va="center",
+                text = _fmt_percent(s, 1, loc) + (f" {quality.flag_marker}" if flagged else "")
+                ax.text(x0 + w / 2, yi, text, ha="center", va="center",
                         fontsize=8, color=_text_color(colors[j]), zorder=3)
         left = left + width
+    if grey.any():
+        ax.barh(y[grey], np.full(int(grey.sum()), 100.0), height=0.66, color=_HIDDEN_COLOR,
+                zorder=2)
+        for yi in y[grey]:
+            ax.text(50, yi, quality.suppress_symbol, ha="center", va="center", fontsize=8, zorder=3)
     ax.set_yticks(y, names)
     ax.invert_yaxis()
     _percent_axis(ax, 100.0)

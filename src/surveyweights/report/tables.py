@@ -1,13 +1,24 @@
 """Report-style tables of estimates: domains in rows, categories in columns, exported.
 
-:func:`report_table` turns a tidy estimate table (an :class:`~surveyweights.Estimates`
-or its ``.to_frame()``) into a domain x category table of percentages: one row
-per domain, one column per answer category (``columns="level"``) or per item of
-a multi-response set (``columns="variable"``), cells such as ``55,9%``.  The
-result, a frozen :class:`ReportTable`, keeps the numbers (``.values``), the
-printed strings (``.formatted``) and the caption, and writes CSV, Markdown,
-LaTeX and Excel through pandas (which delegates to ``tabulate``, ``jinja2`` and
-``openpyxl``).
+:func:`report_table` turns estimates (an :class:`~surveyweights.Estimates` or its
+``.to_frame()``) into a publication table:
+
+* **one-way**: one row per domain and one column per answer category
+  (``columns="level"``, like Tabel 3) or per item of a multi-response set
+  (``columns="variable"``, like Tabel 5);
+* **two-way**: rows and columns are two domain columns (``rows="nace",
+  columns="size"``), one level of one item in every cell (``level="adopter"``).
+
+Proportions print as percentages (``55,9%``); means, totals and ratios as
+numbers (``1.234,5``).  Optional columns give n, the SE, the CV and the
+interval (``stats=``), or the interval goes in the cell (``ci=True``).
+``quality=`` (:mod:`surveyweights.report.quality`) flags unreliable cells with a
+marker and a footnote and suppresses the worst; ``suppress=``
+(:mod:`surveyweights.report.disclosure`) applies disclosure control with
+secondary suppression.  The result, a frozen :class:`ReportTable`, keeps the
+published numbers, the printed strings, the caption and the footnotes, and
+writes CSV, Markdown, LaTeX and Excel; ``.to_frame()`` is the long table with
+the numbers (estimate, ci_low, ci_high, se, cv, n) next to the printed text.
 
 Labels come from the data or from the caller, never from a column's name: rows
 and columns are labelled by their raw values unless ``labels=`` (or
@@ -16,13 +27,15 @@ categorical domain column keeps its categories' order.
 
 Formatting rules (see :mod:`surveyweights.report.formatting`)
 -------------------------------------------------------------
-* Percentages are rounded **half away from zero** in decimal arithmetic, with the
+* Numbers are rounded **half away from zero** in decimal arithmetic, with the
   locale's decimal mark: ``0.5595 -> "56,0%"`` (``nl``), ``"56.0%"`` (``en``).
 * Counts (the ``N=`` of a caption) use the locale's thousands separator.
 * An interval is printed after the estimate, in brackets, without percent signs:
   ``58,8% [56,5–61,1]``; the en dash separates the limits so that it cannot be
   confused with a decimal comma.
-* A missing cell (no estimate for that domain and category) is printed as ``–``.
+* A missing cell (no estimate for that domain and category) is printed as ``–``;
+  a flagged cell ends in the quality marker (``12,3% E``); a suppressed cell is
+  the symbol alone (``F``, ``x``).
 
 Examples
 --------
@@ -47,8 +60,7 @@ Examples
 from __future__ import annotations
 
 import html
-import math
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,21 +70,29 @@ import pandas as pd
 
 from ..errors import InputError
 from ..estimation.estimates import COLUMNS
+from .disclosure import DisclosureRules, Suppression, protect
 from .formatting import (
     _check_count,
     _check_decimals,
+    _fmt_number,
     _fmt_percent,
     _latex_escape,
     _locale,
     format_count,
 )
+from .quality import QualityRules
 
-__all__ = ["ReportTable", "report_table"]
+__all__ = ["ReportTable", "report_table", "KINDS", "STATS"]
 
 #: A share may exceed [0, 1] by this much (floating-point noise of a ratio of sums).
 _SHARE_TOLERANCE = 1e-9
-
 _COLUMN_MODES = ("level", "variable")
+#: The kinds of estimates a table prints, with their default decimals.
+KINDS: dict[str, int] = {"proportion": 1, "mean": 1, "total": 0, "ratio": 2}
+#: Optional statistics columns (``stats=``).
+STATS: tuple[str, ...] = ("n", "se", "cv", "ci")
+_FRAME_COLUMNS = ("row_label", "column_label", "estimate", "ci_low", "ci_high", "se", "cv", "n",
+                  "flag", "suppressed", "status", "symbol", "text")
 
 
 # --------------------------------------------------------------------------- labels
@@ -129,24 +149,41 @@ def _ordered_keys(frame: pd.DataFrame, column: str) -> list:
 # --------------------------------------------------------------------------- input
 
 
-def _as_frame(estimates: Any) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """The tidy frame and its domain (by) columns."""
+def _as_frame(estimates: Any, kind: str | None = None, *, proportions_only: bool = True
+              ) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The tidy frame and its domain (by) columns (figures: proportions only)."""
+    frame, by, _kind, _units = _read(estimates, kind, proportions_only=proportions_only)
+    return frame, by
+
+
+def _read(estimates: Any, kind: str | None, *, proportions_only: bool = False):
+    units = None
     if isinstance(estimates, pd.DataFrame):
         frame = estimates.copy()
         by = tuple(str(c) for c in frame.columns if c not in COLUMNS)
+        kind = "proportion" if kind is None else kind
     elif hasattr(estimates, "to_frame") and hasattr(estimates, "by"):
-        kind = getattr(estimates, "kind", "proportion")
-        if kind != "proportion":
+        est_kind = getattr(estimates, "kind", "proportion")
+        if kind is not None and kind != est_kind:
             raise InputError(
-                f"the estimates are {kind}s; report tables and charts print proportions as "
-                f"percentages: use sw.proportion(...)"
+                f"kind={kind!r} but the estimates are {est_kind}s; leave kind out for an "
+                f"Estimates object"
             )
+        kind = est_kind
         frame = estimates.to_frame()
         by = tuple(estimates.by)
+        units = getattr(estimates, "_units", None)
     else:
         raise InputError(
             f"estimates must be an Estimates object (sw.proportion(...)) or its tidy DataFrame "
             f"(.to_frame()), got {type(estimates).__name__}"
+        )
+    if kind not in KINDS:
+        raise InputError(f"kind={kind!r} is not a kind of estimate; choose one of {list(KINDS)}")
+    if proportions_only and kind != "proportion":
+        raise InputError(
+            f"the estimates are {kind}s; charts print proportions as percentages: use "
+            f"sw.proportion(...)"
         )
     missing = [c for c in ("variable", "level", "estimate") if c not in frame.columns]
     if missing:
@@ -157,19 +194,20 @@ def _as_frame(estimates: Any) -> tuple[pd.DataFrame, tuple[str, ...]]:
     if frame.empty:
         raise InputError("the estimate table has no rows; there is nothing to report")
     est = pd.to_numeric(frame["estimate"], errors="coerce").to_numpy(dtype=float)
-    bad = (est < -_SHARE_TOLERANCE) | (est > 1 + _SHARE_TOLERANCE)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"estimate {float(est[i]):g} (row {i} of the estimates) is outside [0, 1]; "
-            f"estimates must be shares "
-            f"(0.559 for 55,9%); divide percentages by 100"
-        )
+    if kind == "proportion":
+        bad = (est < -_SHARE_TOLERANCE) | (est > 1 + _SHARE_TOLERANCE)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"estimate {float(est[i]):g} (row {i} of the estimates) is outside [0, 1]; "
+                f"estimates must be shares "
+                f"(0.559 for 55,9%); divide percentages by 100, or give kind='mean' for numbers"
+            )
     frame["estimate"] = est
-    return frame, by
+    return frame, by, kind, units
 
 
-def _check_rows(frame: pd.DataFrame, by: tuple[str, ...], rows: Any) -> None:
+def _check_rows(frame: pd.DataFrame, by: tuple[str, ...], rows: Any, also: tuple = ()) -> None:
     if rows is not None:
         if not isinstance(rows, str) or rows not in by:
             raise InputError(
@@ -177,25 +215,30 @@ def _check_rows(frame: pd.DataFrame, by: tuple[str, ...], rows: Any) -> None:
                 f"the domain columns are {list(by)}"
                 + ("" if by else " (estimate with by=... to get one row per domain)")
             )
-    others = [c for c in by if c != rows and frame[c].nunique(dropna=False) > 1]
+    shown = (rows, *also)
+    others = [c for c in by if c not in shown and frame[c].nunique(dropna=False) > 1]
     if others:
         if rows is None:
             fix = f"pass rows={others[0]!r}"
         else:
-            fix = (f"keep one value of {others} (e.g. frame[frame[{others[0]!r}] == ...]) "
-                   f"or estimate with by={rows!r} only")
+            fix = (f"keep one value of {others} (e.g. frame[frame[{others[0]!r}] == ...]), "
+                   f"estimate with by={rows!r} only, or make a two-way table with "
+                   f"columns={others[0]!r}")
         raise InputError(
             f"the estimates are also by {others}, which a table with rows={rows!r} cannot show; "
             f"{fix}"
         )
 
 
-def _check_columns(frame: pd.DataFrame, columns: Any) -> None:
+def _check_columns(frame: pd.DataFrame, columns: Any, by: tuple[str, ...]) -> str:
+    """The table's layout: "level", "variable" or "two-way"."""
+    if isinstance(columns, str) and columns in by:
+        return "two-way"
     if columns not in _COLUMN_MODES:
         raise InputError(
             f"columns={columns!r} is not valid; choose 'level' (the categories of one item, "
-            f"like Tabel 3) or 'variable' (one column per item of a multi-response set, "
-            f"like Tabel 5)"
+            f"like Tabel 3), 'variable' (one column per item of a multi-response set, "
+            f"like Tabel 5) or a domain column for a two-way table ({list(by)})"
         )
     if columns == "level":
         variables = pd.unique(frame["variable"])
@@ -218,18 +261,46 @@ def _check_columns(frame: pd.DataFrame, columns: Any) -> None:
             levels = list(pd.unique(frame.loc[frame["variable"] == v, "level"]))
             raise InputError(
                 f"columns='variable' needs one level per variable, but variable {v!r} has "
-                f"levels {levels}; use columns='level' for a categorical item, or keep one "
-                f"level of each variable"
+                f"levels {levels}; use columns='level' for a categorical item, give level=... "
+                f"or keep one level of each variable"
             )
+    return columns
 
 
-def _pivot(frame: pd.DataFrame, rows: str | None, columns: str, value: str) -> pd.DataFrame:
-    rkey = frame[rows] if rows is not None else pd.Series([None] * len(frame), index=frame.index)
-    ckey = frame[columns]
-    out: dict = {}
-    for r, c, v in zip(rkey, ckey, pd.to_numeric(frame[value], errors="coerce")):
-        out.setdefault(c, {})[r] = float(v)
-    return pd.DataFrame(out)
+def _select_level(frame: pd.DataFrame, level: Any, layout: str, columns: str) -> pd.DataFrame:
+    levels = list(pd.unique(frame["level"]))
+    if level is not None:
+        keep = frame["level"].to_numpy(dtype=object) == level
+        if not keep.any():
+            raise InputError(f"level={level!r} is not a level of the estimates; they have {levels}")
+        return frame[keep]
+    if layout == "two-way":
+        variables = list(pd.unique(frame["variable"]))
+        if len(variables) > 1:
+            raise InputError(
+                f"a two-way table (columns={columns!r}) shows one item, but the estimates hold "
+                f"{variables}; keep one variable"
+            )
+        if len(levels) > 1:
+            raise InputError(
+                f"a two-way table (columns={columns!r}) shows one level in each cell, but the "
+                f"estimates have the levels {levels}; choose one with level=..., e.g. "
+                f"level={levels[0]!r}"
+            )
+    return frame
+
+
+def _check_stats(stats: Any) -> tuple[str, ...]:
+    if isinstance(stats, str):
+        stats = (stats,)
+    try:
+        items = tuple(stats)
+    except TypeError:
+        raise InputError(f"stats={stats!r} is not a list; give e.g. stats=('n', 'se', 'cv')") from None
+    bad = [s for s in items if s not in STATS]
+    if bad:
+        raise InputError(f"stats {bad} are not valid; choose from {list(STATS)}")
+    return tuple(s for s in STATS if s in items)
 
 
 # --------------------------------------------------------------------------- result
@@ -237,33 +308,48 @@ def _pivot(frame: pd.DataFrame, rows: str | None, columns: str, value: str) -> p
 
 @dataclass(frozen=True, eq=False, repr=False)
 class ReportTable:
-    """A table of percentages laid out like the report's tables (frozen).
+    """A publication table: estimates laid out like the report's tables (frozen).
 
     Attributes
     ----------
     values : pandas.DataFrame
-        Percentages (``100 * estimate``, not rounded), one row per domain, one
-        column per category, labelled as printed, in the order of the input.
+        The published numbers, one row per domain, one column per category or
+        per domain of the column variable, labelled as printed: percentages
+        (``100 * estimate``, not rounded) for proportions, the estimates
+        otherwise; NaN where a cell is suppressed or missing.
     formatted : pandas.DataFrame
-        The printed cells (``"55,9%"`` or ``"55,9% [53,1–58,6]"``), same shape.
+        The printed cells (``"55,9%"``, ``"55,9% [53,1–58,6]"``, ``"12,3% E"``,
+        ``"F"``), with the optional ``stats`` columns after each estimate column.
     caption : str or None
         E.g. ``"Tabel 3: Adoptiegraad per bedrijfssector (N=2.915)"``; with
         ``synthetic=True`` it ends in a ``[SYNTHETIC DATA: ...]`` note.
     ci_low, ci_high : pandas.DataFrame or None
-        The interval limits as percentages (``None`` if the input had none).
+        The published interval limits on the scale of ``values`` (``None`` if the
+        input had none).
     rows, columns : str or None, str
-        The domain column and ``"level"`` or ``"variable"``.
+        The domain column and ``"level"``, ``"variable"`` or the column domain.
     row_keys, column_keys : tuple
         The raw domain values and categories behind the labels, in order.
     locale : str
     decimals : int
     ci : bool
     synthetic : bool
+    kind : str
+        ``"proportion"``, ``"mean"``, ``"total"`` or ``"ratio"``.
+    notes : tuple of str
+        The footnotes (quality markers, suppression symbol), in the locale.
+    status : pandas.DataFrame
+        Per cell: ``"ok"``, ``"flag"``, ``"suppress"`` (quality), ``"confidential"``
+        (disclosure control) or ``"missing"``.
+    suppression : Suppression or None
+        The disclosure-control pattern and its audit (``suppress=``).
+    stats : tuple of str
 
     Methods
     -------
-    to_csv(path), to_markdown(path), to_latex(path), to_excel(path)
-        Write the table with its caption (see each method for where the caption goes).
+    to_frame(), to_csv(path), to_markdown(path), to_latex(path), to_excel(path)
+        The long table with numbers and text, and the exports (caption and notes
+        included; see each method).
     """
 
     values: pd.DataFrame
@@ -279,6 +365,38 @@ class ReportTable:
     decimals: int
     ci: bool
     synthetic: bool
+    kind: str = "proportion"
+    notes: tuple[str, ...] = ()
+    status: pd.DataFrame | None = None
+    suppression: Suppression | None = None
+    stats: tuple[str, ...] = ()
+    _cells: pd.DataFrame | None = None
+
+    # ---------------------------------------------------------------- numbers
+
+    def to_frame(self, *, published: bool = True) -> pd.DataFrame:
+        """One row per cell: the numbers next to the printed text.
+
+        Columns: the row key (named after ``rows``, or ``row``), the column key
+        (named after ``columns``), ``row_label, column_label, estimate, ci_low,
+        ci_high, se, cv, n, flag, suppressed, status, symbol, text``.  Numbers are on
+        the estimates' scale (a share 0.588, not 58.8); ``cv = se / |estimate|``;
+        ``flag`` is True for a cell published with a quality marker, ``suppressed``
+        for one that is not published (quality or disclosure); ``symbol`` is the
+        marker or symbol printed.
+
+        Parameters
+        ----------
+        published : bool, default True, keyword-only
+            True: the numbers of a suppressed cell are NaN, as in every export.
+            False: the confidential numbers too, for checking (never publish them).
+        """
+        out = self._cells.copy()
+        if published:
+            hide = out["suppressed"].to_numpy()
+            for c in ("estimate", "ci_low", "ci_high", "se", "cv"):
+                out.loc[hide, c] = np.nan
+        return out.reset_index(drop=True)
 
     # ---------------------------------------------------------------- export
 
@@ -288,21 +406,20 @@ class ReportTable:
         base = self.rows or ""
         return f"{base} (SYNTHETIC DATA)".strip() if self.synthetic else base
 
+    def _side_text(self) -> str | None:
+        lines = ([self.caption] if self.caption else []) + list(self.notes)
+        return "\n".join(lines) + "\n" if lines else None
+
     def to_csv(self, path: str | Path, *, numeric: bool = False) -> Path:
-        """Write the table as a plain CSV (UTF-8) and its caption to a side file.
+        """Write the table as a plain CSV (UTF-8), its caption and footnotes to a side file.
 
-        The CSV holds only the table: a header row (the top-left cell names the
-        row variable and says ``SYNTHETIC DATA`` when the data are synthetic), then
-        one row per domain, so ``pd.read_csv(path, index_col=0)`` reads it back.
-        The caption goes to ``<stem>.caption.txt`` next to it (not written when the
-        table has no caption), because a comment line would break plain CSV readers.
-
-        Parameters
-        ----------
-        path : str or Path
-        numeric : bool, default False, keyword-only
-            False: the printed cells (``"55,9%"``); True: the unrounded percentages
-            of ``.values``.
+        ``numeric=False``: the printed table, a header row (the top-left cell names
+        the row variable and says ``SYNTHETIC DATA`` when the data are synthetic),
+        then one row per domain, so ``pd.read_csv(path, index_col=0)`` reads it
+        back.  ``numeric=True``: :meth:`to_frame`, the numbers next to the text.
+        The caption and footnotes go to ``<stem>.caption.txt`` next to it (not
+        written when there are none), because comment lines would break plain CSV
+        readers.
 
         Returns
         -------
@@ -310,22 +427,27 @@ class ReportTable:
             The CSV file.
         """
         path = Path(path)
-        table = self.values if numeric else self.formatted
-        table.to_csv(path, index=True, index_label=self._corner, encoding="utf-8")
-        if self.caption is not None:
-            path.with_name(path.stem + ".caption.txt").write_text(self.caption + "\n", encoding="utf-8")
+        if numeric:
+            self.to_frame().to_csv(path, index=False, encoding="utf-8")
+        else:
+            self.formatted.to_csv(path, index=True, index_label=self._corner, encoding="utf-8")
+        side = self._side_text()
+        if side is not None:
+            path.with_name(path.stem + ".caption.txt").write_text(side, encoding="utf-8")
         return path
 
     def to_markdown(self, path: str | Path | None = None) -> str:
-        """The table as Markdown: the caption as a bold title line, then a pipe table.
+        """The table as Markdown: the caption as a bold title line, a pipe table, the notes.
 
         Returns the text; writes it to ``path`` (UTF-8) when given.  Uses
         :meth:`pandas.DataFrame.to_markdown` (``tabulate``).
         """
         body = self.formatted.to_markdown(
-            colalign=("left",) + ("right",) * self.formatted.shape[1]
+            colalign=("left",) + ("right",) * self.formatted.shape[1], disable_numparse=True
         )
         text = (f"**{self.caption}**\n\n" if self.caption else "") + body + "\n"
+        if self.notes:
+            text += "\n" + "\n".join(f"{note}  " for note in self.notes).rstrip() + "\n"
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
         return text
@@ -335,11 +457,11 @@ class ReportTable:
 
         Special characters (``%``, ``&``, ``_`` ...) are escaped.  All columns are
         paragraph columns (the row labels 32% of the line width, the cells share
-        60%), so long sector names and headers wrap.  The document needs
-        ``\\usepackage{booktabs,array}`` (rules and column alignment) and UTF-8
-        input (the default since LaTeX 2018).  Returns the text; writes it to
-        ``path`` (UTF-8) when given.  Uses :meth:`pandas.DataFrame.to_latex`
-        (``jinja2``).
+        60%), so long sector names and headers wrap.  The footnotes follow the
+        tabular in small type.  The document needs ``\\usepackage{booktabs,array}``
+        (rules and column alignment) and UTF-8 input (the default since LaTeX
+        2018).  Returns the text; writes it to ``path`` (UTF-8) when given.  Uses
+        :meth:`pandas.DataFrame.to_latex` (``jinja2``).
         """
         k = self.formatted.shape[1]
         width = f"{0.6 / k:.3f}"
@@ -353,34 +475,55 @@ class ReportTable:
             ),
             position="htbp",
         )
+        if self.notes:
+            notes = "\\par\\footnotesize\n" + "\\\\\n".join(_latex_escape(n) for n in self.notes) + "\n"
+            text = text.replace("\\end{table}", notes + "\\end{table}")
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
         return text
 
     def to_excel(self, path: str | Path) -> Path:
-        """Write an Excel workbook: sheet ``table`` (printed cells) and ``values``.
+        """Write an Excel workbook: sheet ``table`` (printed cells) and ``values`` (numbers).
 
-        On both sheets the caption is in cell A1 (bold) and the table starts on
-        row 3; without a caption the table starts on row 1.  Sheet ``values``
-        holds the unrounded percentages.  Read back with
-        ``pd.read_excel(path, sheet_name="table", skiprows=2, index_col=0)``.
-        Uses :meth:`pandas.DataFrame.to_excel` (``openpyxl``).
+        Sheet ``table``: the caption in cell A1 (bold) and the table from row 3
+        (without a caption, from row 1), the footnotes under it.  Read back with
+        ``pd.read_excel(path, sheet_name="table", skiprows=2, nrows=<rows>,
+        index_col=0)``.  Sheet ``values``: :meth:`to_frame` from row 3 (row 1
+        without a caption), one row per cell with the estimate, ci_low, ci_high, se,
+        cv and n as numbers (shares formatted as percentages), the flag, the
+        suppression and the printed text.  Uses :meth:`pandas.DataFrame.to_excel`
+        (``openpyxl``).
         """
         from openpyxl.styles import Font
 
         path = Path(path)
         start = 2 if self.caption else 0
+        long = self.to_frame()
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            for name, table in (("table", self.formatted), ("values", self.values)):
-                table.to_excel(writer, sheet_name=name, startrow=start, index_label=self._corner)
+            self.formatted.to_excel(writer, sheet_name="table", startrow=start,
+                                    index_label=self._corner)
+            long.to_excel(writer, sheet_name="values", startrow=start, index=False)
+            for name, table in (("table", self.formatted), ("values", long)):
                 ws = writer.sheets[name]
                 if self.caption:
                     ws.cell(row=1, column=1, value=self.caption).font = Font(bold=True)
-                width = max([len(str(x)) for x in table.index] + [len(self._corner), 10])
-                ws.column_dimensions["A"].width = min(width + 2, 100)
-                for j, col in enumerate(table.columns, start=2):
+                if name == "table":
+                    width = max([len(str(x)) for x in table.index] + [len(self._corner), 10])
+                    ws.column_dimensions["A"].width = min(width + 2, 100)
+                    for i, note in enumerate(self.notes):
+                        ws.cell(row=start + len(table) + 3 + i, column=1, value=note)
+                    first = 2
+                else:
+                    first = 1
+                for j, col in enumerate(table.columns, start=first):
                     letter = ws.cell(row=start + 1, column=j).column_letter
                     ws.column_dimensions[letter].width = min(max(len(str(col)), 12) + 2, 40)
+            if self.kind == "proportion":
+                ws = writer.sheets["values"]
+                for name in ("estimate", "ci_low", "ci_high", "se", "cv"):
+                    j = list(long.columns).index(name) + 1
+                    for r in range(len(long)):
+                        ws.cell(row=start + 2 + r, column=j).number_format = "0.0%"
         return path
 
     # ---------------------------------------------------------------- display
@@ -392,14 +535,136 @@ class ReportTable:
 
     def __str__(self) -> str:
         body = self.formatted.to_string()
-        return f"{self.caption}\n\n{body}" if self.caption else body
+        text = f"{self.caption}\n\n{body}" if self.caption else body
+        return text + ("\n\n" + "\n".join(self.notes) if self.notes else "")
 
     def _repr_html_(self) -> str:
         head = f"<p><strong>{html.escape(self.caption)}</strong></p>\n" if self.caption else ""
-        return head + self.formatted.to_html()
+        notes = "".join(f"<p><small>{html.escape(n)}</small></p>\n" for n in self.notes)
+        return head + self.formatted.to_html() + ("\n" + notes if notes else "")
 
 
 # --------------------------------------------------------------------------- builder
+
+
+def _grid(frame: pd.DataFrame, rkey: str | None, ckey: str, row_keys: list, col_keys: list,
+          value: str) -> np.ndarray:
+    out = np.full((len(row_keys), len(col_keys)), np.nan)
+    if value not in frame.columns:
+        return out
+    ri = {k: i for i, k in enumerate(row_keys)}
+    ci = {k: j for j, k in enumerate(col_keys)}
+    rvals = frame[rkey] if rkey is not None else [None] * len(frame)
+    for r, c, v in zip(rvals, frame[ckey], pd.to_numeric(frame[value], errors="coerce")):
+        out[ri[_nan_key(r)], ci[_nan_key(c)]] = float(v)
+    return out
+
+
+def _nan_key(k: Any) -> Any:
+    return np.nan if (not isinstance(k, str) and k is not None and pd.isna(k)) else k
+
+
+def _row_index(frame: pd.DataFrame, rkey: str | None, ckey: str, row_keys: list,
+               col_keys: list) -> np.ndarray:
+    """The position in ``frame`` of each cell's estimate (-1 for a missing cell)."""
+    out = -np.ones((len(row_keys), len(col_keys)), dtype=int)
+    ri = {k: i for i, k in enumerate(row_keys)}
+    ci = {k: j for j, k in enumerate(col_keys)}
+    rvals = frame[rkey] if rkey is not None else [None] * len(frame)
+    for pos, (r, c) in enumerate(zip(rvals, frame[ckey])):
+        out[ri[_nan_key(r)], ci[_nan_key(c)]] = pos
+    return out
+
+
+def _cell_units(units: Any, frame: pd.DataFrame, by: tuple[str, ...]
+                ) -> tuple[np.ndarray, list[np.ndarray | None]]:
+    """Per estimate row: the estimated domain size (sum of weights) and its units' rows."""
+    design, keys, codes = units.design, units.keys, units.codes
+    w = np.asarray(design._w, dtype=float)
+    sizes = np.full(len(frame), np.nan)
+    members: list[np.ndarray | None] = [None] * len(frame)
+    if by:
+        lookup = {tuple(k): g for g, k in enumerate(keys[list(by)].itertuples(index=False))}
+    for pos, (_, row) in enumerate(frame.iterrows()):
+        code = codes.get(row["variable"])
+        if code is None:
+            continue
+        g = lookup.get(tuple(row[c] for c in by)) if by else 0
+        if g is None:
+            continue
+        idx = np.flatnonzero(code == g)
+        members[pos] = idx
+        sizes[pos] = w[idx].sum()
+    return sizes, members
+
+
+def _disclosure(rules: DisclosureRules, frame: pd.DataFrame, by: tuple[str, ...], kind: str,
+                units: Any, pos: np.ndarray, est: np.ndarray, n: np.ndarray, layout: str,
+                free: np.ndarray, values_index: pd.Index, values_columns: pd.Index) -> Suppression:
+    shape = pos.shape
+    if units is None and (rules.dominance is not None or rules.secondary):
+        need = "the dominance rule" if rules.dominance is not None else "secondary suppression"
+        raise InputError(
+            f"{need} needs the units behind each cell (their weights"
+            f"{' and ' + repr(rules.magnitude) if rules.dominance else ''}); pass the Estimates "
+            f"object itself (sw.proportion(...)), not its .to_frame()"
+        )
+    if kind == "ratio" and rules.secondary:
+        raise InputError(
+            "secondary suppression of a table of ratios needs the denominators' totals, which "
+            "report tables do not have yet; suppress a table of the numerator's totals "
+            "(sw.total) instead, or pass a DisclosureRules with secondary=False when the "
+            "table's totals are not published"
+        )
+    sizes = np.full(shape, np.nan)
+    share = None
+    if units is not None:
+        w_rows, members = _cell_units(units, frame, by)
+        ok = pos >= 0
+        sizes[ok] = w_rows[pos[ok]]
+        if rules.dominance is not None:
+            data = units.design.data
+            if rules.magnitude not in data.columns:
+                raise InputError(
+                    f"magnitude={rules.magnitude!r} is not a column of the design's data; its "
+                    f"columns are {list(data.columns)}"
+                )
+            mag = pd.to_numeric(data[rules.magnitude], errors="coerce").to_numpy(dtype=float)
+            if np.isnan(mag).any() or (mag < 0).any():
+                raise InputError(
+                    f"magnitude column {rules.magnitude!r} has missing or negative values; the "
+                    f"dominance rule needs a number >= 0 for every unit"
+                )
+            n_top = rules.dominance[0]
+            share = np.full(shape, np.nan)
+            for (r, c), p in np.ndenumerate(pos):
+                if p >= 0 and members[p] is not None:
+                    v = np.sort(mag[members[p]])[::-1]
+                    total = v.sum()
+                    share[r, c] = v[:n_top].sum() / total if total > 0 else np.nan
+    primary, why = rules.primary(n, share)
+    primary &= np.isfinite(est)
+    if kind == "total":
+        weights = np.ones(shape)
+    else:
+        weights = np.where(np.isfinite(sizes), sizes, 0.0)
+    if kind == "proportion":
+        lower, upper = 0.0, 1.0
+    else:
+        lower = 0.0 if np.nanmin(est) >= 0 else None
+        upper = None
+    if layout == "two-way":
+        margins: tuple[str, ...] = ("rows", "columns")
+    elif layout == "level":
+        sums = np.nansum(est, axis=1)
+        complete = kind == "proportion" and np.allclose(sums[np.isfinite(est).any(axis=1)], 1.0,
+                                                        atol=1e-9)
+        margins = ("rows", "columns") if complete else ("columns",)
+    else:
+        margins = ("columns",)
+    values = pd.DataFrame(est, index=values_index, columns=values_columns)
+    return protect(values, primary=primary, weights=weights, lower=lower, upper=upper,
+                   margins=margins, free=free, rules=rules, _reasons=why)
 
 
 def report_table(
@@ -407,34 +672,44 @@ def report_table(
     *,
     rows: str | None,
     columns: str = "level",
+    level: Any = None,
     labels: Mapping[Hashable, str] | None = None,
     row_labels: Mapping[Hashable, str] | None = None,
     column_labels: Mapping[Hashable, str] | None = None,
     locale: str = "nl",
-    decimals: int = 1,
+    decimals: int | None = None,
     ci: bool = False,
+    stats: Sequence[str] = (),
     caption: str | None = None,
     n: int | None = None,
     synthetic: bool = False,
+    quality: QualityRules | None = None,
+    suppress: DisclosureRules | None = None,
+    kind: str | None = None,
 ) -> ReportTable:
-    """A report-style table of percentages: domains in rows, categories in columns.
+    """A publication table of estimates: domains in rows, categories or domains in columns.
 
     Parameters
     ----------
     estimates : Estimates or pandas.DataFrame
-        Proportions from :func:`surveyweights.proportion`, or their tidy table
+        From :func:`surveyweights.proportion`, :func:`~surveyweights.mean`,
+        :func:`~surveyweights.total` (or a ratio estimator), or their tidy table
         (``.to_frame()``): the domain columns, then ``variable, level, estimate``
-        and (for ``ci=True``) ``ci_low, ci_high``, estimates as shares in [0, 1].
-        In a DataFrame every column that is not an estimate column
+        and what the options need (``ci_low, ci_high, se, n, df``).  In a DataFrame
+        every column that is not an estimate column
         (:data:`surveyweights.estimation.COLUMNS`) counts as a domain column.
     rows : str or None, keyword-only
         The domain column whose values become the rows (``"nace"``, ``"size"``);
         ``None`` for estimates without domains (one row, ``Totaal``/``Total``).
-        Other domain columns must be constant.
-    columns : {"level", "variable"}, default "level", keyword-only
+        Other domain columns must be constant, or be ``columns``.
+    columns : str, default "level", keyword-only
         ``"level"``: the levels of one categorical item become the columns (Tabel
         3/4/7/9); ``"variable"``: one column per variable of a multi-response set,
-        each with a single level (Tabel 5/6/11).
+        each with a single level (Tabel 5/6/11); a domain column (e.g. ``"size"``
+        with ``rows="nace"``): a two-way table of one level of one item.
+    level : optional, keyword-only
+        Keep only this level (needed for a two-way table of a categorical item,
+        e.g. ``level="adopter"``).
     labels : mapping, optional, keyword-only
         Printed labels by raw value, for rows and columns alike (e.g.
         ``{"58-63": "ICT", "adopter": "Uses AI"}``).  Values not in the mapping
@@ -445,11 +720,16 @@ def report_table(
         ``labels``.  The AI-Barometer's own labels are in
         :mod:`surveyweights.barometer.labels`.
     locale : {"nl", "en"}, default "nl", keyword-only
+        Every number format and word of the table, its caption and its notes:
         ``nl``: ``58,8%`` and ``N=2.915``; ``en``: ``58.8%`` and ``N=2,915``.
-    decimals : int, default 1, keyword-only
+    decimals : int, optional, keyword-only
+        Default 1 for proportions (percentages) and means, 0 for totals, 2 for ratios.
     ci : bool, default False, keyword-only
-        Print the interval in each cell: ``58,8% [56,5–61,1]``.  ``.values`` stays
-        numeric; the limits are in ``.ci_low`` and ``.ci_high``.
+        Print the interval in each cell: ``58,8% [56,5–61,1]``.
+    stats : sequence of {"n", "se", "cv", "ci"}, keyword-only
+        Extra columns after each estimate column: respondents, standard error
+        (percentage points for a proportion), coefficient of variation and the
+        interval.  ``n`` is one column at the end when it is the same across a row.
     caption : str, optional, keyword-only
         E.g. ``"Tabel 3: Adoptiegraad per bedrijfssector"``.
     n : int, optional, keyword-only
@@ -457,6 +737,19 @@ def report_table(
     synthetic : bool, default False, keyword-only
         Mark the table as made from synthetic data: the caption ends in
         ``[SYNTHETIC DATA: ...]`` and the CSV/Excel corner cell says so.
+    quality : QualityRules, optional, keyword-only
+        Reliability rules (``sw.quality.rules("cv")``): a flagged cell gets the
+        rules' marker and a footnote, a suppressed one the rules' symbol.
+    suppress : DisclosureRules, optional, keyword-only
+        Disclosure control (``sw.disclosure.rules(min_units=10, ...)``): cells of
+        domains with too few respondents, or dominated by their largest units, are
+        suppressed, and then (``secondary=True``) the fewest other cells such that
+        none can be derived from the table's published totals (rows and columns of
+        a two-way table; the overall shares, and 100% per row, of a one-way
+        table).  Needs an Estimates object, whose design gives the cells' weights
+        and units.  The pattern and its audit are in ``.suppression``.
+    kind : {"proportion", "mean", "total", "ratio"}, optional, keyword-only
+        For a DataFrame (default ``"proportion"``); an Estimates object knows its kind.
 
     Returns
     -------
@@ -465,18 +758,22 @@ def report_table(
     Raises
     ------
     InputError
-        Unknown locale; ``rows`` not a domain column; other domain columns that
-        vary; ``columns="level"`` with several variables or ``"variable"`` with
-        several levels per variable; two estimates for one cell; estimates outside
-        [0, 1]; ``ci=True`` without ``ci_low``/``ci_high``; bad ``decimals`` or ``n``.
+        Unknown locale, layout or statistic; ``rows`` not a domain column; other
+        domain columns that vary; ``columns="level"`` with several variables or
+        ``"variable"`` with several levels per variable; a two-way table with
+        several levels and no ``level=``; two estimates for one cell; shares
+        outside [0, 1]; ``ci=True`` without ``ci_low``/``ci_high``; bad
+        ``decimals`` or ``n``; disclosure control of a DataFrame.
 
     Notes
     -----
-    Percentages are rounded half away from zero (0.05 -> 0.1) in decimal
-    arithmetic, see :func:`~surveyweights.report.format_percent`.  Rows and
-    columns keep the order of a categorical column's categories, otherwise the
-    order in which domains and categories first appear in the estimates (the
-    estimators list them in the order of the factor levels).
+    Numbers are rounded half away from zero (0.05 -> 0.1) in decimal arithmetic,
+    see :func:`~surveyweights.report.format_percent`.  Rows and columns keep the
+    order of a categorical column's categories, otherwise the order in which
+    domains and categories first appear in the estimates (the estimators list
+    them in the order of the factor levels).  Quality rules come first: a cell
+    they suppress is hidden anyway, so disclosure control may use it as a
+    secondary cell at no cost.
 
     Examples
     --------
@@ -497,19 +794,48 @@ def report_table(
     '91.1% [88.0–93.5]'
     """
     loc = _locale(locale)
-    decimals = _check_decimals(decimals)
     if n is not None:
         n = _check_count(n)
     if caption is not None and not isinstance(caption, str):
         raise InputError(f"caption={caption!r} is not a string; give e.g. caption='Tabel 3: ...'")
-    frame, by = _as_frame(estimates)
-    _check_rows(frame, by, rows)
-    _check_columns(frame, columns)
-    if ci and not {"ci_low", "ci_high"} <= set(frame.columns):
+    stats = _check_stats(stats)
+    if quality is not None and not isinstance(quality, QualityRules):
+        raise InputError(
+            f"quality={quality!r} is not a QualityRules; give e.g. sw.quality.rules('cv')"
+        )
+    if suppress is not None and not isinstance(suppress, DisclosureRules):
+        raise InputError(
+            f"suppress={suppress!r} is not a DisclosureRules; give e.g. "
+            f"sw.disclosure.rules(min_units=10)"
+        )
+    frame, by, kind, units = _read(estimates, kind)
+    decimals = KINDS[kind] if decimals is None else _check_decimals(decimals)
+    layout = _check_columns(frame, columns, by)
+    if layout == "two-way":
+        if rows is None or rows == columns:
+            raise InputError(
+                f"a two-way table needs two different domain columns, got rows={rows!r} and "
+                f"columns={columns!r}"
+            )
+        _check_rows(frame, by, rows, also=(columns,))
+    else:
+        _check_rows(frame, by, rows)
+    frame = _select_level(frame, level, layout, columns).reset_index(drop=True)
+    if layout != "two-way":
+        _check_columns(frame, columns, by)
+    if (ci or "ci" in stats) and not {"ci_low", "ci_high"} <= set(frame.columns):
         raise InputError(
             "ci=True needs the columns 'ci_low' and 'ci_high' in the estimates; "
             "pass Estimates.to_frame() or set ci=False"
         )
+    for stat, col in (("se", "se"), ("cv", "se"), ("n", "n")):
+        if stat in stats and col not in frame.columns:
+            raise InputError(
+                f"stats={list(stats)} needs the column {col!r} in the estimates; pass "
+                f"Estimates.to_frame()"
+            )
+    if suppress is not None and "n" not in frame.columns:
+        raise InputError("suppress= needs the column 'n' (respondents per domain); pass an Estimates object")
 
     keys = [rows, columns] if rows is not None else [columns]
     dup = frame.duplicated(keys, keep=False)
@@ -524,27 +850,105 @@ def report_table(
     col_keys = _ordered_keys(frame, columns)
     rlab = _labels(row_keys, {} if rows is not None else {None: loc.total},
                    [("row_labels", row_labels), ("labels", labels)])
-    clab = _labels(col_keys, {}, [("column_labels", column_labels), ("labels", labels)])
+    # a numeric item's one "level" (None) is printed as the variable's name
+    col_default = ({k: str(frame["variable"].iloc[0]) for k in col_keys if _nan_key(k) is None
+                    or (not isinstance(k, str) and pd.isna(k))} if columns == "level" else {})
+    clab = _labels(col_keys, col_default, [("column_labels", column_labels), ("labels", labels)])
+    rindex, cindex = pd.Index(rlab, dtype=object), pd.Index(clab, dtype=object)
 
-    def grid(value: str) -> pd.DataFrame:
-        g = _pivot(frame, rows, columns, value).reindex(index=row_keys, columns=col_keys)
-        g.index, g.columns = pd.Index(rlab, dtype=object), pd.Index(clab, dtype=object)
-        return g.astype(float)
+    def grid(value: str) -> np.ndarray:
+        return _grid(frame, rows, columns, row_keys, col_keys, value)
 
-    shares = grid("estimate")
+    est, se, lo, hi, nn = grid("estimate"), grid("se"), grid("ci_low"), grid("ci_high"), grid("n")
+    pos = _row_index(frame, rows, columns, row_keys, col_keys)
     has_ci = {"ci_low", "ci_high"} <= set(frame.columns)
-    lo = grid("ci_low") if has_ci else None
-    hi = grid("ci_high") if has_ci else None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cv = np.where(est != 0, se / np.abs(est), np.nan)
+    shape = est.shape
+    exists = np.isfinite(est)
 
-    cells = np.empty(shares.shape, dtype=object)
-    for i in range(shares.shape[0]):
-        for j in range(shares.shape[1]):
-            text = _fmt_percent(shares.iat[i, j], decimals, loc)
-            if ci and math.isfinite(shares.iat[i, j]):
-                text += (f" [{_fmt_percent(lo.iat[i, j], decimals, loc, sign=False)}–"
-                         f"{_fmt_percent(hi.iat[i, j], decimals, loc, sign=False)}]")
-            cells[i, j] = text
-    formatted = pd.DataFrame(cells, index=shares.index, columns=shares.columns).astype("str")
+    # quality, then disclosure control (a quality-suppressed cell is hidden anyway)
+    qstatus = np.full(shape, "ok", dtype=object)
+    qreasons: list = []
+    if quality is not None:
+        qa = quality.assess(frame, kind=kind)
+        for (r, c), p in np.ndenumerate(pos):
+            if p >= 0:
+                qstatus[r, c] = qa["status"].iloc[p]
+        qreasons = [qa["reasons"].iloc[p] for p in pos.ravel() if p >= 0]
+    suppression = None
+    confidential = np.zeros(shape, dtype=bool)
+    if suppress is not None:
+        suppression = _disclosure(suppress, frame, by, kind, units, pos, est, nn, layout,
+                                  exists & (qstatus == "suppress"), rindex, cindex)
+        confidential = suppression.suppressed.to_numpy()
+    status = np.where(~exists, "missing",
+                      np.where(confidential, "confidential", qstatus)).astype(object)
+    hidden = (status == "confidential") | (status == "suppress")
+
+    # printed cells
+    pct = kind == "proportion"
+    scale = 100.0 if pct else 1.0
+
+    def fmt(x: float, *, sign: bool = True) -> str:
+        return _fmt_percent(x, decimals, loc, sign=sign) if pct else _fmt_number(x, decimals, loc)
+
+    def symbol_of(r: int, c: int) -> str:
+        if status[r, c] == "confidential":
+            return suppress.symbol
+        if status[r, c] == "suppress":
+            return quality.suppress_symbol
+        if status[r, c] == "flag":
+            return quality.flag_marker
+        return ""
+
+    text = np.empty(shape, dtype=object)
+    for (r, c), x in np.ndenumerate(est):
+        if hidden[r, c]:
+            text[r, c] = symbol_of(r, c)
+            continue
+        t = fmt(x)
+        if ci and np.isfinite(x):
+            t += f" [{fmt(lo[r, c], sign=False)}–{fmt(hi[r, c], sign=False)}]"
+        if status[r, c] == "flag":
+            t += f" {quality.flag_marker}"
+        text[r, c] = t
+
+    level_text = None
+    if has_ci and "confidence_level" in frame.columns:
+        lv = pd.unique(pd.to_numeric(frame["confidence_level"], errors="coerce"))
+        lv = [v for v in lv if np.isfinite(v)]
+        if len(lv) == 1:
+            level_text = _fmt_percent(lv[0], 0 if round(lv[0] * 100, 6).is_integer() else 1, loc)
+    n_per_row = bool(np.all([len(set(nn[r][exists[r]])) <= 1 for r in range(shape[0])]))
+
+    columns_out: dict[str, list[str]] = {}
+    for j, label in enumerate(clab):
+        columns_out[label] = list(text[:, j])
+        for stat in stats:
+            if stat == "n" and n_per_row:
+                continue
+            head, cells = _stat_column(stat, j, label, est, se, cv, lo, hi, nn, hidden, status,
+                                       symbol_of, fmt, pct, decimals, loc, level_text)
+            columns_out[head] = cells
+    if "n" in stats and n_per_row:
+        per_row = [next((v for v in nn[r] if np.isfinite(v)), np.nan) for r in range(shape[0])]
+        columns_out[loc.word("n")] = [format_count(int(v), locale=locale) if np.isfinite(v)
+                                      else loc.missing for v in per_row]
+    formatted = pd.DataFrame(columns_out, index=rindex).astype("str")
+    formatted.columns = pd.Index(list(columns_out), dtype=object)
+
+    # notes
+    notes: list[str] = []
+    if quality is not None:
+        present = {s for s in status.ravel() if s in ("flag", "suppress")}
+        if present:
+            used = [qreasons[i] for i, s in enumerate(
+                [status[r, c] for (r, c), p in np.ndenumerate(pos) if p >= 0]) if s in present]
+            notes += quality.footnotes(sorted(present), locale=locale, reasons=used)
+    if suppression is not None and confidential.any():
+        why = {w for w in suppression.reason.to_numpy().ravel() if w}
+        notes.append(suppress.footnote(locale=locale, reasons=tuple(why)))
 
     cap = caption
     if n is not None:
@@ -553,12 +957,35 @@ def report_table(
     if synthetic:
         cap = f"{cap} [{loc.synthetic}]" if cap else f"[{loc.synthetic}]"
 
+    def published(a: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame(np.where(hidden, np.nan, a * scale), index=rindex, columns=cindex)
+
+    # the long table
+    rname = rows if rows is not None else "row"
+    cname = columns
+    r_i, c_i = np.nonzero(np.ones(shape, dtype=bool))
+    cells = pd.DataFrame({
+        rname: pd.Series([row_keys[r] for r in r_i], dtype=object),
+        cname: pd.Series([col_keys[c] for c in c_i], dtype=object),
+        "row_label": [rlab[r] for r in r_i],
+        "column_label": [clab[c] for c in c_i],
+        "estimate": est[r_i, c_i], "ci_low": lo[r_i, c_i], "ci_high": hi[r_i, c_i],
+        "se": se[r_i, c_i], "cv": cv[r_i, c_i],
+        "n": pd.array([int(v) if np.isfinite(v) else None for v in nn[r_i, c_i]], dtype="Int64"),
+        "flag": status[r_i, c_i] == "flag",
+        "suppressed": hidden[r_i, c_i],
+        "status": status[r_i, c_i].astype(str),
+        "symbol": [symbol_of(r, c) for r, c in zip(r_i, c_i)],
+        "text": text[r_i, c_i].astype(str),
+    })
+    cells = cells[exists[r_i, c_i]].reset_index(drop=True)
+
     return ReportTable(
-        values=shares * 100.0,
+        values=published(est),
         formatted=formatted,
         caption=cap,
-        ci_low=lo * 100.0 if lo is not None else None,
-        ci_high=hi * 100.0 if hi is not None else None,
+        ci_low=published(lo) if has_ci else None,
+        ci_high=published(hi) if has_ci else None,
         rows=rows,
         columns=columns,
         row_keys=tuple(row_keys),
@@ -567,4 +994,40 @@ def report_table(
         decimals=decimals,
         ci=bool(ci),
         synthetic=bool(synthetic),
+        kind=kind,
+        notes=tuple(notes),
+        status=pd.DataFrame(status, index=rindex, columns=cindex).astype("str"),
+        suppression=suppression,
+        stats=stats,
+        _cells=cells,
     )
+
+
+def _stat_column(stat, j, label, est, se, cv, lo, hi, nn, hidden, status, symbol_of, fmt, pct,
+                 decimals, loc, level_text):
+    """Header and cells of one optional statistics column of estimate column ``j``."""
+    cells = []
+    for r in range(est.shape[0]):
+        if status[r, j] == "missing":
+            cells.append(loc.missing)
+            continue
+        if stat == "n":
+            cells.append(_fmt_number(nn[r, j], 0, loc))
+            continue
+        if hidden[r, j]:
+            cells.append(symbol_of(r, j))
+            continue
+        if stat == "se":
+            cells.append(_fmt_number(100 * se[r, j], decimals, loc) if pct
+                         else _fmt_number(se[r, j], decimals, loc))
+        elif stat == "cv":
+            cells.append(_fmt_percent(cv[r, j], 1, loc))
+        else:
+            cells.append(f"[{fmt(lo[r, j], sign=False)}–{fmt(hi[r, j], sign=False)}]")
+    if stat == "se":
+        word = loc.word("se_pp") if pct else loc.word("se")
+    elif stat == "ci":
+        word = loc.word("ci", level=level_text) if level_text else loc.word("ci_plain")
+    else:
+        word = loc.word(stat)
+    return f"{label}: {word}", cells

@@ -342,15 +342,17 @@ def _designs(draw, psus, fpc, lonely_psu, item_specs, missing, max_strata) -> De
                                "psu": unit_psu + 1}
     for name, spec in item_specs.items():
         columns[name] = _item_values(draw, n, spec, missing)
-    weights: Any = None  # with an fpc: M_h / m_h, the design weight of a PSU
     if fpc_kind == "size":
         columns["fpc"] = M_h[h].astype(float)
     elif fpc_kind == "fraction":
         columns["fpc"] = (m_h / M_h)[h]
-    else:
+    if fpc_kind == "none":
         columns["w"] = w_psu[unit_psu]
-        weights = "w"
-    return Design(pd.DataFrame(columns), weights=weights, strata="stratum", ids="psu",
+    else:
+        # PSUs taken whole: the design weight M_h / m_h, given explicitly (a Design refuses
+        # to derive weights from the fpc of clusters, which may have been subsampled)
+        columns["w"] = (M_h / m_h)[h]
+    return Design(pd.DataFrame(columns), weights="w", strata="stratum", ids="psu",
                   fpc=None if fpc_kind == "none" else "fpc", lonely_psu=lonely_psu)
 
 

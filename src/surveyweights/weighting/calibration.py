@@ -68,6 +68,7 @@ import pandas as pd
 from scipy import linalg, optimize, special
 
 from .._strata import show
+from .. import _display
 from ..errors import CalibrationError, ConvergenceError, InputError, MissingValueError
 from ..variance.calibrated import CalibratedVariance, RakeStep, ResidualStep
 from ..variance.replicate import ReplicateWeights
@@ -798,6 +799,9 @@ class CalibrationResult:
     def max_misfit(self) -> float:
         """The largest |misfit| over the margin cells."""
         return float(np.max(np.abs(self.report["misfit"].to_numpy())))
+
+    def _repr_html_(self) -> str:
+        return _display.html_block(repr(self), self.report)
 
 
 def _report(spec: _Spec, d: np.ndarray, w: np.ndarray) -> pd.DataFrame:

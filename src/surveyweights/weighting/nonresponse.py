@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .._strata import as_columns, check_columns, show
+from .. import _display
 from ..errors import CalibrationError, DesignError, InputError, MissingValueError
 from ..variance.calibrated import CalibratedVariance, ResidualStep
 from .calibration import (
@@ -75,6 +76,9 @@ class NonresponseResult:
     def to_frame(self) -> pd.DataFrame:
         """The per-class table (a copy)."""
         return self.table.copy()
+
+    def _repr_html_(self) -> str:
+        return _display.html_block(repr(self), self.table)
 
 
 def _responded(data: pd.DataFrame, responded) -> np.ndarray:

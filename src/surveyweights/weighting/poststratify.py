@@ -31,6 +31,7 @@ from .._strata import (
     format_key,
     row_keys,
 )
+from .. import _display
 from ..errors import InputError, StratumError
 from ..frame import PopulationFrame
 
@@ -74,6 +75,19 @@ class PostStratification:
     summary: pd.Series
     collapsed: pd.DataFrame
     strata: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        """One line: strata, collapses, the weights' range and Kish's effective n."""
+        s = self.summary
+        collapsed = f", {int(s['n_collapsed'])} collapsed" if int(s["n_collapsed"]) else ""
+        return (f"PostStratification: {_display.number(int(s['n']))} respondents in "
+                f"{int(s['n_weighting_strata'])} weighting strata{collapsed}; weights "
+                f"{_display.number(s['weight_min'])} to {_display.number(s['weight_max'])}, sum "
+                f"{_display.number(s['weight_sum'])}; Kish n_eff {_display.number(s['kish_n_eff'])}, "
+                f"deff {_display.number(s['kish_deff'])}")
+
+    def _repr_html_(self) -> str:
+        return _display.html_block(repr(self), self.weight_table())
 
     def weight_table(self) -> pd.DataFrame:
         """Diagnostics restricted to the columns a report prints: strata, N, n, weight."""

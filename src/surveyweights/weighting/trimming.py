@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from .._strata import show
+from .. import _display
 from ..errors import CalibrationError, InputError
 from ..variance.calibrated import CalibratedVariance, ResidualStep
 from .calibration import (
@@ -96,6 +97,9 @@ class TrimmingResult:
     weights_after: pd.Series = field(repr=False)
     kish: pd.DataFrame = field(repr=False)
     calibration: CalibrationResult | None = field(default=None, repr=False)
+
+    def _repr_html_(self) -> str:
+        return _display.html_block(repr(self), self.kish.reset_index())
 
 
 def _solve_shift(w0: np.ndarray, total: float, lo: float, hi: float, mode: str) -> np.ndarray:

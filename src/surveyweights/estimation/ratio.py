@@ -1,0 +1,274 @@
+"""Ratios of two population totals, R's ``svyratio``: employment in adopting firms per
+employee, AI budget per employee, pupils tested per enrolled pupil.
+
+The ratio R = Y / X of the totals of two numeric variables is estimated by the
+ratio of their weighted sums; its linearized score (Woodruff 1971; Lumley 2010,
+sec. 2.4) goes to the design's variance method like every other estimator's.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._domains import Item, apply_na_policy, domains, subset_mask
+from ._influence import Influence, dense_scores
+from .._strata import check_columns
+from ..design import Design, require_design
+from ..errors import DomainError, InputError, user_stacklevel
+from .estimates import (
+    DesignEffectWarning,
+    Estimates,
+    _check_level,
+    _interval,
+    _variables,
+    resolve_df,
+    warn_undefined_variance,
+)
+
+__all__ = ["ratio"]
+
+
+def _numeric(data: pd.DataFrame, name: str, role: str) -> tuple[np.ndarray, np.ndarray]:
+    """A numeric (or boolean, as 0/1) column as floats (0 where missing), and its missing mask."""
+    if not isinstance(name, str):
+        raise InputError(f"the {role} must be a column name, got {name!r}")
+    check_columns(data, [name], what=role, table="the design's data")
+    s = data[name]
+    if pd.api.types.is_bool_dtype(s.dtype):
+        v = s.to_numpy(dtype=float, na_value=np.nan)
+    elif pd.api.types.is_numeric_dtype(s.dtype) and not isinstance(s.dtype, pd.CategoricalDtype):
+        v = s.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        raise InputError(
+            f"the {role} {name!r} has dtype {s.dtype}, not numeric; a ratio is a ratio of totals "
+            f"of numeric variables (for a share of a category use sw.proportion, or derive a "
+            f"0/1 column with design.assign)"
+        )
+    miss = np.isnan(v)
+    return np.where(miss, 0.0, v), miss
+
+
+def ratio(
+    design: Design,
+    numerator: str | Sequence[str],
+    denominator: str,
+    *,
+    by: str | Sequence[str] | None = None,
+    subset: Any = None,
+    confidence_level: float = 0.95,
+    df: str | float = "design",
+    na: str = "error",
+) -> Estimates:
+    """The ratio of two population totals, Y / X, per domain, with SE and CI.
+
+    Parameters
+    ----------
+    design : Design
+    numerator : str or list of str
+        Numeric column(s) whose total is the numerator (a list gives one block of
+        rows per numerator).
+    denominator : str
+        Numeric column whose total is the denominator.
+    by, subset, confidence_level, df
+        As in :func:`surveyweights.mean`: domains, a subpopulation, the interval
+        level, and the degrees of freedom (``"design"``: PSUs minus strata of the
+        domain; ``"satterthwaite"``; or a number).
+    na : {"error", "available"}, default "error", keyword-only
+        A missing numerator or denominator inside the subset raises
+        :class:`~surveyweights.errors.MissingValueError`; ``"available"`` leaves the
+        unit out of both totals (R's ``svyratio(..., na.rm=TRUE)``); the count is in
+        ``n_missing``.
+
+    Returns
+    -------
+    Estimates
+        ``kind="ratio"``; ``.to_frame()`` has the usual columns, with ``variable``
+        ``"numerator/denominator"`` and an empty ``level``.  Intervals are
+        ``estimate +/- t_df * se``.
+
+    Raises
+    ------
+    InputError
+        An unknown or non-numeric column.
+    DomainError
+        A denominator whose total is zero in a domain (the ratio is undefined).
+    MissingValueError
+        A missing value with ``na="error"``.
+
+    Notes
+    -----
+    In domain d, R_d = Y_d / X_d with Y_d = sum_d w y and X_d = sum_d w x; the
+    linearized score of unit i in d is z_i = w_i (y_i - R_d x_i) / X_d (zero
+    outside d), and Var(R_d) is the design's variance of sum z.  Matches R's
+    ``svyratio(~y, ~x, design)`` and ``svyby(~y, ~by, denominator=~x, design,
+    svyratio)`` (estimate and SE); ``confint(..., df=degf(design))`` for the
+    interval.  ``deff`` is R's ``svyratio(..., deff=TRUE)``: the variance against
+    that of a simple random sample of the domain's size, without replacement.
+    With a constant denominator the ratio is the mean of the numerator
+    (R = sum w y / (c sum w), times c).
+
+    Examples
+    --------
+    >>> import pandas as pd, surveyweights as sw
+    >>> df = pd.DataFrame({"h": list("aabb"), "N": [10, 10, 20, 20],
+    ...                    "ai_emp": [2.0, 0.0, 5.0, 1.0], "emp": [4.0, 3.0, 10.0, 2.0]})
+    >>> r = sw.ratio(sw.Design(df, strata="h", fpc="N"), "ai_emp", "emp")
+    >>> round(float(r.estimate.iloc[0]), 4)
+    0.4516
+    """
+    require_design(design)
+    level = _check_level(confidence_level)
+    names = _variables(numerator)
+    data = design.data
+    mask = subset_mask(data, subset)
+    dom = domains(data, by, mask)
+    x, x_miss = _numeric(data, denominator, "denominator")
+    frames = []
+    for name in names:
+        y, y_miss = _numeric(data, name, "numerator")
+        it = Item(f"{name}/{denominator}", y[:, None], [None], y_miss | x_miss, False)
+        code, n_missing = apply_na_policy(it, dom, na, data.index)
+        frames.append(_one_ratio(design, dom, name, denominator, y, x, code, n_missing,
+                                 level, df))
+    table = pd.concat(frames, ignore_index=True)
+    influence = functools.partial(_ratio_influence, design, names, denominator, by, mask, na)
+    return Estimates("ratio", dom.by, "wald", level, df, table, influence)
+
+
+def _totals(w, y, x, code, G):
+    keep = code >= 0
+    g, wk = code[keep], w[keep]
+    Y = np.bincount(g, weights=wk * y[keep], minlength=G)
+    X = np.bincount(g, weights=wk * x[keep], minlength=G)
+    return Y, X
+
+
+def _scores(w, y, x, code, R, X):
+    """z_i = w_i (y_i - R_g x_i) / X_g for units in domain g, 0 elsewhere."""
+    keep = code >= 0
+    g = code[keep]
+    z = np.zeros(len(w))
+    z[keep] = w[keep] * (y[keep] - R[g] * x[keep]) / X[g]
+    return z
+
+
+def _ratio_parts(design, dom, y, x, code, name, denominator):
+    G = dom.n_groups
+    w = design._w
+    n_g = np.bincount(code[code >= 0], minlength=G)
+    if (n_g == 0).any():
+        g = int(np.flatnonzero(n_g == 0)[0])
+        raise DomainError(
+            f"no respondent{_where(dom, g)} has observed values of both {name!r} and "
+            f"{denominator!r}; drop that domain with subset= or impute"
+        )
+    Y, X = _totals(w, y, x, code, G)
+    zero = np.flatnonzero(X == 0)
+    if len(zero):
+        g = int(zero[0])
+        raise DomainError(
+            f"the total of the denominator {denominator!r} is 0{_where(dom, g)}, so the ratio "
+            f"is undefined; choose a denominator with a non-zero total there, or leave the "
+            f"domain out with subset="
+        )
+    R = Y / X
+    return G, w, n_g, Y, X, R
+
+
+def _where(dom, g: int) -> str:
+    if not dom.by:
+        return ""
+    vals = dom.keys.iloc[g]
+    return " in domain " + ", ".join(f"{c}={vals[c]!r}" for c in dom.by)
+
+
+def _one_ratio(design, dom, name, denominator, y, x, code, n_missing, level, df) -> pd.DataFrame:
+    G, w, n_g, Y, X, R = _ratio_parts(design, dom, y, x, code, name, denominator)
+    z = _scores(w, y, x, code, R, X)
+    keep = code >= 0
+    ratios = functools.partial(_reestimate_ratio, y, x, code, G)
+
+    def reestimate(wr: np.ndarray) -> np.ndarray:
+        return ratios(wr)[:, None]
+
+    lin = design.variance.variance(design, z[:, None], code, G, reestimate=reestimate)
+    warn_undefined_variance(lin.variance, design)
+    var = np.maximum(lin.variance[:, 0], 0.0)
+    se = np.sqrt(var)
+    ddf = design.variance.domain_df(design, dom.code, G)
+    dfs = resolve_df(df, design_df=ddf[:, None], satterthwaite=lin.satterthwaite_df)[:, 0]
+    # deff: R's deff(svytotal(r, design)) with r = (y - R x) / X over the domain's units
+    r = np.zeros(len(w))
+    r[keep] = (y[keep] - R[code[keep]] * x[keep]) / X[code[keep]]
+    W = np.bincount(code[keep], weights=w[keep], minlength=G)
+    rbar = np.bincount(code[keep], weights=w[keep] * r[keep], minlength=G) / W
+    dev2 = np.bincount(code[keep], weights=w[keep] * (r[keep] - rbar[code[keep]]) ** 2, minlength=G)
+    # as the other estimators: without a population larger than the sample (weights
+    # summing to no more than n) deff is against sampling with replacement
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s2 = n_g / (n_g - 1) * dev2 / W
+        fpc = np.where(W <= n_g, 1.0, (W - n_g) / W)
+        vsrs = s2 * W * W * fpc / n_g
+        deff = var / vsrs
+        n_eff = n_g / deff
+    if (W < n_g).any():
+        warnings.warn(
+            f"{int((W < n_g).sum())} domain(s) have weights summing to less than their number "
+            f"of respondents, so deff and n_eff there are against sampling with replacement "
+            f"(R's deff='replace'); use weights that sum to the population size for the usual "
+            f"design effect",
+            DesignEffectWarning,
+            stacklevel=user_stacklevel(),
+        )
+    lo, hi = _interval("ratio", "wald", R, se, dfs, level, n_g)
+    out = pd.DataFrame({c: dom.keys[c].to_numpy(dtype=object) for c in dom.by},
+                       index=pd.RangeIndex(G))
+    out["variable"] = f"{name}/{denominator}"
+    out["level"] = pd.Series([None] * G, dtype=object)
+    out["estimate"] = R
+    out["se"] = se
+    out["ci_low"] = lo
+    out["ci_high"] = hi
+    out["df"] = dfs
+    out["n"] = n_g.astype(np.int64)
+    out["method"] = "wald"
+    out["confidence_level"] = level
+    out["deff"] = deff
+    out["n_eff"] = n_eff
+    out["n_missing"] = np.asarray(n_missing, dtype=np.int64)
+    return out
+
+
+def _ratio_influence(design, names, denominator, by, mask, na) -> Influence:
+    """The :class:`Influence` of ``ratio`` called with these arguments (for ``vcov``)."""
+    data = design.data
+    dom = domains(data, by, mask)
+    x, x_miss = _numeric(data, denominator, "denominator")
+    blocks, fns, row_groups = [], [], []
+    union = np.full(len(data), -1, dtype=np.intp)
+    for name in names:
+        y, y_miss = _numeric(data, name, "numerator")
+        it = Item(name, y[:, None], [None], y_miss | x_miss, False)
+        code, _ = apply_na_policy(it, dom, na, data.index)
+        G, w, _, _, X, R = _ratio_parts(design, dom, y, x, code, name, denominator)
+        blocks.append(dense_scores(_scores(w, y, x, code, R, X)[:, None], code, G))
+        row_groups.append(np.arange(G))
+        union = np.where(code >= 0, code, union)
+        fns.append(functools.partial(_reestimate_ratio, y, x, code, G))
+
+    def reestimate(wr: np.ndarray) -> np.ndarray:
+        return np.concatenate([f(wr) for f in fns])
+
+    return Influence(design, np.hstack(blocks), union, np.concatenate(row_groups), reestimate)
+
+
+def _reestimate_ratio(y, x, code, G, wr):
+    Yr, Xr = _totals(np.asarray(wr, dtype=float), y, x, code, G)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return Yr / Xr
