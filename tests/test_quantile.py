@@ -23,7 +23,8 @@ from surveyweights.estimation.quantile import QRULES, qrule
 
 def _groups():
     r = results()
-    r = r[(r.estimand == "quantile") & ~r.design.str.startswith("dcal")]  # calibrated: own file
+    # calibrated (dcal*) and replicate (rclus1) designs have their own files
+    r = r[(r.estimand == "quantile") & r.design.isin(["dstrat", "dclus1", "dclus2", "dsrs"])]
     return [key for key, _ in r.groupby(["design", "option", "domain"], sort=True)]
 
 
@@ -60,7 +61,7 @@ def test_domains_match_subsets():
                                    sub[["estimate", "ci_low", "ci_high", "se"]], rtol=1e-12)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(
     values=st.lists(st.floats(-1e4, 1e4), min_size=5, max_size=40),
     weights=st.lists(st.floats(0.1, 50.0), min_size=40, max_size=40),

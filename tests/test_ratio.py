@@ -44,7 +44,7 @@ def test_constant_denominator_matches_r():
 
 
 @pytest.mark.filterwarnings("ignore::surveyweights.SurveyWeightsWarning")
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(
     rows=st.lists(st.tuples(st.sampled_from("abc"), st.floats(-1e3, 1e3), st.floats(0.5, 40.0)),
                   min_size=8, max_size=30),

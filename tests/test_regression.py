@@ -57,7 +57,7 @@ def test_glm_matches_svyglm(label):
 
 
 @pytest.mark.filterwarnings("ignore::surveyweights.SurveyWeightsWarning")
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(rows=st.lists(st.tuples(st.sampled_from("abcd"), st.floats(-100, 100), st.floats(0.5, 20)),
                      min_size=6, max_size=30))
 def test_intercept_only_glm_is_the_mean(rows):

@@ -54,7 +54,7 @@ def test_chisq_by_wave_matches_svychisq(both):
 
 
 @pytest.mark.filterwarnings("ignore::surveyweights.SurveyWeightsWarning")
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(
     a=st.lists(st.tuples(st.sampled_from("xyz"), st.floats(-50, 50), st.floats(1, 30)), min_size=4, max_size=20),
     b=st.lists(st.tuples(st.sampled_from("xyz"), st.floats(-50, 50), st.floats(1, 30)), min_size=4, max_size=20),

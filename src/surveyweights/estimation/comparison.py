@@ -601,7 +601,7 @@ def ttest(
 
         def reestimate(wr: np.ndarray) -> np.ndarray:
             wr = np.asarray(wr, dtype=float)[used]
-            return np.array([(wr * y_all[used]).sum() / wr.sum()])
+            return np.array([[(wr * y_all[used]).sum() / wr.sum()]])
     else:
         dom = domains(data, by, used)
         if dom.n_groups != 2:
@@ -628,7 +628,7 @@ def ttest(
         def reestimate(wr: np.ndarray) -> np.ndarray:
             wr = np.asarray(wr, dtype=float)
             m = [(wr[code == g] * y_all[code == g]).sum() / wr[code == g].sum() for g in (0, 1)]
-            return np.array([m[1] - m[0]])
+            return np.array([[m[1] - m[0]]])
 
     lin = design.variance.variance(design, z[:, None], group, 1, reestimate=reestimate)
     warn_undefined_variance(lin.variance, design)

@@ -470,7 +470,13 @@ def _score_limits(design, xg, rows, p, rule, df, alpha) -> tuple[float, float]:
         m = float(np.dot(wd, u) / Wd)
         z = np.zeros(len(w))
         z[rows] = wd * (u - m) / Wd
-        v = design.variance.variance(design, z[:, None], group, 1).variance[0, 0]
+
+        def reestimate(wr: np.ndarray) -> np.ndarray:
+            wr = np.asarray(wr, dtype=float)[rows]
+            return np.array([[np.dot(wr, u) / wr.sum()]])
+
+        v = design.variance.variance(design, z[:, None], group, 1,
+                                     reestimate=reestimate).variance[0, 0]
         with np.errstate(divide="ignore", invalid="ignore"):
             return m / np.sqrt(v)
 

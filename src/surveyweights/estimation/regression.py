@@ -210,10 +210,10 @@ def _start(y, w, family: str) -> np.ndarray:
     return y.copy()
 
 
-def _fit(y, X, w, fam, family: str, *, epsilon: float = 1e-8, maxit: int = 25):
+def _fit(y, X, w, fam, family: str, *, start=None, epsilon: float = 1e-8, maxit: int = 25):
     """The weighted GLM fit by iteratively reweighted least squares, replaying R's ``glm.fit``.
 
-    Starts from R's fitted values, takes R's IRLS steps (weighted least squares
+    Starts from R's fitted values (or from the coefficients ``start``), takes R's IRLS steps (weighted least squares
     of the working response on X) and stops when the deviance changes by less
     than ``epsilon`` relative, |dev - dev_old| / (|dev| + 0.1) (McCullagh & Nelder
     1989, sec. 2.5; R's ``glm.control``).  Returns the coefficients, the fitted
@@ -223,8 +223,7 @@ def _fit(y, X, w, fam, family: str, *, epsilon: float = 1e-8, maxit: int = 25):
     """
     import warnings
 
-    mu = _start(y, w, family)
-    eta = fam.link(mu)
+    eta = fam.link(_start(y, w, family)) if start is None else X @ start
     mu = fam.link.inverse(eta)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -375,8 +374,9 @@ def glm(
     infl[inside] = np.linalg.solve(bread, (X * (resid * working)[:, None]).T).T
 
     def reestimate(wr: np.ndarray) -> np.ndarray:
-        wr = np.asarray(wr, dtype=float)
-        return _fit(y, X, wr[inside] / float(np.mean(wr[mask])), fam, family)[0]
+        # R's svyglm.svyrep.design: glm.fit(weights = w / sum(w), start = full coefficients)
+        wr = np.asarray(wr, dtype=float)[inside]
+        return _fit(y, X, wr / wr.sum(), fam, family, start=beta)[0]
 
     V = design.variance.covariance(design, infl, inside, reestimate=reestimate)
     se = np.sqrt(np.maximum(np.diag(V), 0.0))
