@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from . import datasets, engines, errors, expressions
 from .barometer.replica import ReplicaResult, make_barometer_replica
-from .design import Design, stack
+from .design import Design, replicate, stack
+from .design.export import read_replicate_design, write_replicate_design
 from .errors import SurveyWeightsError, SurveyWeightsWarning
 from .estimation import (
     ChisqTest,
@@ -111,6 +112,7 @@ __all__ = [
     "mean",
     "multiply_impute",
     "parse_count",
+    "plots",
     "poststratify",
     "proportion",
     "plots",
@@ -118,7 +120,9 @@ __all__ = [
     "quantile",
     "rake",
     "ratio",
+    "read_replicate_design",
     "recombine",
+    "replicate",
     "report_table",
     "response_accounting",
     "screen_responses",
@@ -127,6 +131,7 @@ __all__ = [
     "total",
     "trim_weights",
     "ttest",
+    "write_replicate_design",
 ]
 
 

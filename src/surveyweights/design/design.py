@@ -18,8 +18,10 @@ changes the variance.
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import KW_ONLY, dataclass, field, replace
+from dataclasses import KW_ONLY, InitVar, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -31,6 +33,7 @@ from ..engines.resolve import resolve as resolve_engine
 from ..errors import DesignError, InputError, LonelyPSUError
 from ..frame import PopulationFrame
 from ..variance import MultistageLinearization, TaylorLinearization, VarianceMethod
+from ..variance.replicate import ReplicateWeights, UnitWeights
 from ..weighting.poststratify import PostStratification, poststratify
 from .stages import Stage, id_values, later_stages, split_stage_specs, value_range
 
@@ -159,6 +162,32 @@ class Design:
         The adjustments that made this design from the one the user built, oldest
         first (calibration, trimming, nonresponse results), so that a design
         tells its own history.
+    replicate_weights : list of str, str, DataFrame or ndarray, optional, keyword-only
+        Replicate weights from a file (R's ``svrepdesign``): a list of columns of
+        ``data``, a regular expression matched (``re.search``) against the column
+        names (e.g. ``"PWGTP[0-9]+"``; columns in data order), a DataFrame aligned
+        with ``data`` or an (n, R) array.  The design's variance then comes from
+        them (:class:`~surveyweights.variance.replicate.ReplicateWeights`) and
+        ``weights=`` must be given.  Missing or infinite values are refused.
+    replicate_method : {"jk1", "jkn", "brr", "fay", "bootstrap", "subbootstrap", "sdr", "other"}, keyword-only
+        How the replicate weights were made; it sets the default ``scale``:
+        ``"brr"`` 1/R, ``"fay"`` 1/(R (1 - rho)^2), ``"bootstrap"`` and
+        ``"subbootstrap"`` 1/(R - 1), ``"sdr"`` 4/R (the ACS's successive
+        differences, R's ``"successive-difference"``).  ``"jk1"`` and ``"other"``
+        need ``scale=``, ``"jkn"`` needs ``rscales=``.
+    scale : float, optional, keyword-only
+        The overall multiplier of the variance; given, it replaces the default.
+    rscales : float or sequence of float, optional, keyword-only
+        One multiplier per replicate (default 1), e.g. (n_h - 1)/n_h for JKn or
+        an fpc folded in.
+    mse : bool, default False, keyword-only
+        Centre the variance on the full-sample estimate instead of the mean of the
+        replicate estimates (R's ``mse=TRUE``; the ACS's convention).
+    combined_weights : bool, default True, keyword-only
+        Whether the replicate columns are analysis weights (True, as most files
+        and R's default) or factors to multiply by ``weights`` (False).
+    rho : float, optional, keyword-only
+        Fay's coefficient, required with ``replicate_method="fay"``.
 
     Attributes
     ----------
@@ -171,6 +200,10 @@ class Design:
     weighting : PostStratification or None
         The post-stratification behind the weights, for designs made by
         :meth:`from_population`.
+    replicate_weights : pandas.DataFrame or None
+        The analysis replicate weights, one column per replicate, aligned with
+        ``data`` (materialised on access for replicates built by
+        :func:`~surveyweights.replicate`); ``None`` without replicates.
 
     Raises
     ------
@@ -230,6 +263,13 @@ class Design:
     engine: Any = None
     calibration: Any = field(default=None, repr=False)
     history: tuple = field(default=(), repr=False)
+    replicate_weights: InitVar[Any] = None
+    replicate_method: InitVar[str | None] = None
+    scale: InitVar[float | None] = None
+    rscales: InitVar[Any] = None
+    mse: InitVar[bool] = False
+    combined_weights: InitVar[bool] = True
+    rho: InitVar[float | None] = None
     # the arrays the variance engine reads (derived, never passed in)
     _w: np.ndarray = field(init=False, repr=False, compare=False)
     _h: np.ndarray = field(init=False, repr=False, compare=False)
@@ -243,12 +283,18 @@ class Design:
     _sql: dict | None = field(init=False, repr=False, compare=False)
     _stages: tuple[Stage, ...] | None = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, replicate_weights=None, replicate_method=None, scale=None,
+                      rscales=None, mse=False, combined_weights=True, rho=None) -> None:
         object.__setattr__(self, "_cache", {})
         object.__setattr__(self, "_sql", None)
         engine = resolve_engine(self.data, self.engine)
         object.__setattr__(self, "engine", engine)
         if not isinstance(engine, MemoryEngine):
+            if replicate_weights is not None or replicate_method is not None or mse:
+                raise InputError(
+                    f"replicate weights are read from in-memory data; on the {engine.name} engine "
+                    f"load the rows first (pandas DataFrame, or Design(...).collect())"
+                )
             object.__setattr__(self, "_stages", None)
             if self.variance is None:
                 object.__setattr__(self, "variance", TaylorLinearization())
@@ -265,6 +311,7 @@ class Design:
             self._init_sql(engine)
             return
         data = check_frame(self.data, what="data")
+        weights_given = self.weights is not None
         if not data.index.is_unique:
             raise InputError("the data's index is not unique; call data.reset_index(drop=True) first")
         if len(data) == 0:
@@ -473,6 +520,22 @@ class Design:
         object.__setattr__(self, "_f_h", np.asarray(f_h, dtype=float))
         object.__setattr__(self, "_stratum_labels", labels)
         object.__setattr__(self, "_stages", stages)
+
+        if replicate_weights is not None:
+            if not weights_given:
+                raise DesignError(
+                    "a replicate-weight design needs the full-sample weights: pass weights= "
+                    "(the analysis weight column of the file, e.g. weights='PWGTP')"
+                )
+            object.__setattr__(self, "variance", _file_replicates(
+                data, w, replicate_weights, replicate_method, scale, rscales, mse,
+                combined_weights, rho))
+        elif any(v is not None for v in (replicate_method, scale, rscales, rho)) or mse:
+            raise InputError(
+                "replicate_method=, scale=, rscales=, mse= and rho= describe replicate weights; "
+                "pass replicate_weights= too, or build replicates from this design with "
+                "sw.replicate(design, method=...)"
+            )
 
     def _init_sql(self, src) -> None:
         """Validate and describe a design on a SQL engine with per-stratum queries."""
@@ -765,6 +828,16 @@ class Design:
         return pd.DataFrame({"stratum": self._stratum_labels, "n": self._n_h,
                              "sampling_fraction": self._f_h, "N": N_h, "weight_sum": wsum})
 
+    def _replicate_weights(self) -> pd.DataFrame | None:
+        v = self.variance
+        if not isinstance(v, ReplicateWeights):
+            return None
+        if sys._getframe(1).f_globals.get("__name__") == "dataclasses":
+            # dataclasses.replace() reads init-only arguments back: the replicate
+            # weights travel in the variance method, so pass no (n x R) spec
+            return None
+        return pd.DataFrame(v.analysis_weights(self), index=self.data.index, columns=list(v.names))
+
     @property
     def n_stages(self) -> int:
         """Number of sampling stages whose variance is computed (1 for one-stage designs)."""
@@ -776,6 +849,11 @@ class Design:
         return _display.html_block(repr(self))
 
     def __repr__(self) -> str:
+        if isinstance(self.variance, ReplicateWeights):
+            v = self.variance
+            return (f"Design({self.n} units with {v.n_replicates} {v.type!r} replicate weights"
+                    f"{' (mse)' if v.mse else ''}, population size {self.population_size:,.1f}, "
+                    f"degf {self.degf})")
         if self._stages is not None:
             kind = (f"{self.n_stages} stages ({' > '.join(repr(_id_name(c)) for c in self.ids)}), "
                     f"{self.n_psu} PSUs")
@@ -788,3 +866,139 @@ class Design:
         return (f"Design({kind} in {self.n_strata} strata, {fpc}, population size "
                 f"{self.population_size:,.1f}, degf {self.degf}, variance {self.variance.name!r}, "
                 f"engine {self.engine.name!r})")
+
+
+# ``replicate_weights`` is an init-only argument (the spec: columns, a regex, a
+# frame); on a design it reads back the analysis replicate weights as a DataFrame.
+Design.replicate_weights = property(  # type: ignore[assignment]
+    Design._replicate_weights,
+    doc="The analysis replicate weights (n x R DataFrame aligned with data), or None.",
+)
+
+#: The ``replicate_method`` values of a design read from a file.
+FILE_REPLICATE_METHODS: tuple[str, ...] = (
+    "jk1", "jkn", "brr", "fay", "bootstrap", "subbootstrap", "sdr", "other",
+)
+
+
+def _file_replicates(data: pd.DataFrame, w: np.ndarray, spec: Any, method: Any, scale: Any,
+                     rscales: Any, mse: Any, combined: Any, rho: Any) -> ReplicateWeights:
+    """Validate replicate weights given with a design (R's ``svrepdesign``)."""
+    n = len(data)
+    if isinstance(spec, str):
+        try:
+            pattern = re.compile(spec)
+        except re.error as exc:
+            raise InputError(f"replicate_weights={spec!r} is not a valid regular expression ({exc})") from None
+        cols = [c for c in data.columns if isinstance(c, str) and pattern.search(c)]
+        if not cols:
+            raise InputError(
+                f"replicate_weights={spec!r} matches no column of the data; give the replicate "
+                f"columns as a list or a pattern such as 'PWGTP[0-9]+'"
+            )
+        frame = data[cols]
+    elif isinstance(spec, pd.DataFrame):
+        if not spec.index.equals(data.index):
+            raise InputError(
+                "replicate_weights DataFrame is not aligned with the data's index; pass columns "
+                "of the data, or a frame with the same index"
+            )
+        frame = spec
+    elif isinstance(spec, np.ndarray):
+        if spec.ndim != 2 or spec.shape[0] != n:
+            raise InputError(
+                f"replicate_weights array has shape {spec.shape}; it needs one row per unit ({n}) "
+                f"and one column per replicate"
+            )
+        frame = pd.DataFrame(spec, index=data.index,
+                             columns=[f"rep{i + 1}" for i in range(spec.shape[1])])
+    else:
+        try:
+            cols = as_columns(spec, what="replicate_weights")
+        except InputError:
+            raise InputError(
+                f"replicate_weights must be a list of column names, a regular expression, a "
+                f"DataFrame or an (n, R) array, got {type(spec).__name__}"
+            ) from None
+        check_columns(data, cols, what="replicate_weights", table="the data")
+        frame = data[list(cols)]
+    names = tuple(str(c) for c in frame.columns)
+    R = len(names)
+    if R < 2:
+        raise InputError(f"replicate_weights gives {R} column(s); a replicate design needs at least 2")
+    if method is None or method not in FILE_REPLICATE_METHODS:
+        raise InputError(
+            f"replicate_method={method!r} is not valid; say how the replicate weights were made, "
+            f"one of {list(FILE_REPLICATE_METHODS)} (R's svrepdesign type=)"
+        )
+    for c, dtype in frame.dtypes.items():
+        if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+            raise DesignError(
+                f"replicate weight column {show(c)} is not numeric (dtype {dtype}); convert it "
+                f"with pd.to_numeric first"
+            )
+    mat = np.ascontiguousarray(frame.to_numpy(dtype=float, na_value=np.nan))
+    finite = np.isfinite(mat)
+    if not finite.all():
+        bad = ~finite
+        j = int(np.flatnonzero(bad.any(axis=0))[0])
+        rows = bad[:, j]
+        raise DesignError(
+            f"replicate weight column {names[j]!r} is missing or infinite in {int(rows.sum())} "
+            f"row(s) (index {_rows(data.index, rows)}); every unit needs a finite replicate weight "
+            f"(0 for a unit dropped from a replicate)"
+        )
+    if not isinstance(combined, (bool, np.bool_)):
+        raise InputError(f"combined_weights={combined!r} must be True or False")
+    if not combined:
+        mat *= w[:, None]
+    if not isinstance(mse, (bool, np.bool_)):
+        raise InputError(f"mse={mse!r} must be True or False")
+    if rho is not None and method != "fay":
+        raise InputError(f"rho= is Fay's coefficient; it is used only with replicate_method='fay'")
+    if method == "fay":
+        if rho is None or not isinstance(rho, (int, float, np.floating)) or not 0 < rho < 1:
+            raise InputError(
+                f"replicate_method='fay' needs rho= strictly between 0 and 1 (Fay's coefficient "
+                f"the file was made with), got {rho!r}"
+            )
+    default = {
+        "brr": 1.0 / R,
+        "fay": 1.0 / (R * (1.0 - float(rho or 0.0)) ** 2),
+        "bootstrap": 1.0 / (R - 1),
+        "subbootstrap": 1.0 / (R - 1),
+        "sdr": 4.0 / R,
+        "jkn": 1.0,
+    }.get(method)
+    if scale is None:
+        if default is None:
+            raise InputError(
+                f"replicate_method={method!r} needs scale=: for a delete-one jackknife of R "
+                f"PSUs without fpc it is (R - 1)/R = {(R - 1) / R!r}; take it from the file's "
+                f"documentation"
+            )
+        scale = default
+    if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(scale) or scale <= 0:
+        raise InputError(f"scale={scale!r} must be a positive number")
+    if rscales is None:
+        if method == "jkn":
+            raise InputError(
+                "replicate_method='jkn' needs rscales=, one (n_h - 1)/n_h per replicate (times "
+                "1 - f_h with an fpc), as R's svrepdesign"
+            )
+        rs = np.ones(R)
+    else:
+        rs = np.asarray(rscales, dtype=float).ravel()
+        if rs.size == 1:
+            rs = np.full(R, float(rs[0]))
+        if rs.size != R:
+            raise InputError(f"rscales has {rs.size} values; give one per replicate ({R}) or a single number")
+        if not np.isfinite(rs).all() or (rs < 0).any():
+            raise InputError("rscales must be finite and >= 0")
+    structure = UnitWeights(mat)
+    rank = structure.rank(w, np.arange(n))
+    return ReplicateWeights(structure, float(scale), rs,
+                            mse=bool(mse), type=str(method),
+                            rho=float(rho) if rho is not None else None, names=names,
+                            design_degf=rank - 1)

@@ -66,6 +66,7 @@ __all__ = [
     "ci_wilson",
     "r_irls_start",
     "r_irls_estimate",
+    "r_irls_replicates",
 ]
 
 #: Valid ``method`` names for :func:`proportion_ci` (exact names only).
@@ -1038,6 +1039,61 @@ def r_irls_estimate(p: ArrayLike, irls_start: ArrayLike, n_rows: ArrayLike) -> n
     for idx in np.ndindex(p_.shape):
         out[idx] = _r_irls(float(p_[idx]), float(b_[idx]), float(w_[idx]))[1]
     return out
+
+
+def r_irls_replicates(p: ArrayLike, start: ArrayLike) -> np.ndarray:
+    """R's logistic intercepts of replicate fits: ``glm.fit(start = b0)`` replayed.
+
+    On a replicate design R's ``svyglm(y ~ 1, family = quasibinomial)`` refits every
+    replicate with ``glm.fit(weights = w_r / sum(w_r), start = b0)``.  For an
+    intercept-only model each IRLS step is the Newton step
+    ``b <- b + (p_r - mu)/(mu (1 - mu))`` on the replicate proportion p_r, and R
+    stops when the deviance ``-2 (p_r log mu + (1 - p_r) log(1 - mu))`` changes by
+    less than ``1e-8 (|dev| + 0.1)`` (``glm.control()``), at most 25 steps.  A
+    replicate close to the full sample often stops after one step, so its
+    intercept is not ``logit(p_r)``; replaying the steps gives R's values.
+
+    Parameters
+    ----------
+    p : array_like, shape (R, ...)
+        Replicate proportions (NaN for a replicate without the domain).
+    start : array_like
+        The full-sample intercept b0, broadcast against ``p[0]``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The replicate intercepts (logit scale), shape of ``p``; NaN where p is NaN.
+
+    Examples
+    --------
+    >>> import math
+    >>> b = r_irls_replicates([[0.30], [0.31]], [math.log(0.3 / 0.7)])
+    >>> [round(float(x), 12) for x in b[:, 0]]  # logit(0.30), logit(0.31) after R's steps
+    [-0.847297860387, -0.800119300112]
+    """
+    p_ = np.asarray(p, dtype=float)
+    b = np.array(np.broadcast_to(np.asarray(start, dtype=float), p_.shape), dtype=float)
+    with np.errstate(all="ignore"):
+        mu = special.expit(b)
+
+        def dev(mu_: np.ndarray) -> np.ndarray:
+            return -2.0 * (p_ * np.log(mu_) + (1.0 - p_) * np.log1p(-mu_))
+
+        d_old = dev(mu)
+        active = np.isfinite(p_) & (mu > 0) & (mu < 1)
+        for _ in range(_GLM_MAXIT):
+            if not active.any():
+                break
+            b_new = np.where(active, b + (p_ - mu) / (mu * (1.0 - mu)), b)
+            mu_new = special.expit(b_new)
+            d_new = dev(mu_new)
+            conv = np.abs(d_new - d_old) / (np.abs(d_new) + 0.1) < _GLM_EPSILON
+            b = b_new
+            mu = np.where(active, mu_new, mu)
+            d_old = np.where(active, d_new, d_old)
+            active &= ~conv & (mu > 0) & (mu < 1)
+    return np.where(np.isfinite(p_), b, np.nan)
 
 
 def _kl_logit(p: float, d: float) -> float:

@@ -32,6 +32,7 @@ from ..errors import (
     user_stacklevel,
 )
 from ..variance import uses_cells
+from ..variance.base import DomainTotals
 from ._domains import encode_item, missing_error
 from ._sql import _sql_chisq_cells, _sql_item_cells
 from .estimates import (
@@ -236,13 +237,17 @@ def difference(
         est.append(p)
         scores[rows] = sign * w[rows, None] * (y[rows] - (0.0 if total else p)) / W
     pair = np.where((code == ia) | (code == ib), 0, -1)
+    L = y.shape[1]
 
-    def reestimate(wr: np.ndarray) -> np.ndarray:
-        wr = np.asarray(wr, dtype=float)
-        pa, pb = ((wr[code == g, None] * y[code == g]).sum(axis=0)
-                  / (1.0 if total else wr[code == g].sum()) for g in (ia, ib))
-        return (pa - pb)[None, :]
+    def contrast(t: np.ndarray) -> np.ndarray:
+        # (..., 2, L): domain a, domain b; totals as they are, means as ratios to the weight total
+        est_ = t[..., :L] if total else t[..., :L] / t[..., L:]
+        return (est_[..., 0, :] - est_[..., 1, :])[..., None, :]
 
+    # the difference as a function of the two domains' totals of (y, 1)
+    reestimate = DomainTotals(np.column_stack([y, np.ones(len(y))]),
+                              np.where(code == ia, 0, np.where(code == ib, 1, -1)), 2,
+                              contrast, (est[0] - est[1])[None, :])
     lin = design.variance.variance(design, scores, pair, 1, reestimate=reestimate)
     warn_undefined_variance(lin.variance, design)
     se = np.sqrt(np.maximum(lin.variance[0], 0.0))
@@ -551,11 +556,9 @@ def chisq_test(
             W = w[inside].sum()
             p = (w[inside, None] * cellv[inside]).sum(axis=0) / W
             scores = np.where(inside[:, None], w[:, None] * (cellv - p) / W, 0.0)
-
-            def reestimate(wr: np.ndarray) -> np.ndarray:
-                wr = np.asarray(wr, dtype=float)[inside]
-                return (wr[:, None] * cellv[inside]).sum(axis=0) / wr.sum()
-
+            # the cell proportions as ratios of totals over the analysed units
+            reestimate = DomainTotals.ratio(cellv, np.where(inside, 0, -1), 1,
+                                            estimate=p[None, :])
             V = vm.covariance(design, scores, inside, reestimate=reestimate)
             nu = vm.domain_df(design, dom.code, 1)[0]
     dropped = {}

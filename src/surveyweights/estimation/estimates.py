@@ -32,6 +32,7 @@ from ..engines import memory
 from ..engines.base import not_on_engine
 from ..errors import InputError, NoDegreesOfFreedomWarning, SurveyWeightsWarning, user_stacklevel
 from ..variance import uses_cells
+from ..variance.base import DomainTotals
 from ._sql import _sql_item_cells
 
 __all__ = ["proportion", "mean", "total", "Estimates", "COLUMNS", "DF_CHOICES"]
@@ -244,14 +245,20 @@ def _interval(kind: str, method: str, est, se, df, level, n, likelihood=None):
         if kind == "proportion":
             extra = {}
             n_ok = n[ok]
+            if method == "logit" and likelihood is not None:
+                extra = {k: np.broadcast_to(v, est.shape)[ok] for k, v in likelihood.items()}
             if method == "likelihood" and likelihood is not None:
                 # R fits svyglm to the rows with an observed value (n of them) and
                 # normalises the weights over all rows of the domain design
                 extra = {k: np.broadcast_to(v, est.shape)[ok]
                          for k, v in likelihood.items() if k != "n"}
                 n_ok = np.broadcast_to(likelihood["n"], est.shape)[ok]
-            lo[ok], hi[ok] = _ci.proportion_ci(method, est[ok], se[ok], df[ok],
-                                               confidence_level=lv, n=n_ok, **extra)
+            if method == "logit" and extra:
+                lo[ok], hi[ok] = _ci.ci_logit(est[ok], se[ok], df[ok], confidence_level=lv,
+                                              **extra)
+            else:
+                lo[ok], hi[ok] = _ci.proportion_ci(method, est[ok], se[ok], df[ok],
+                                                   confidence_level=lv, n=n_ok, **extra)
         else:
             q = stats.t.isf((1 - lv) / 2, df[ok])
             lo[ok], hi[ok] = est[ok] - q * se[ok], est[ok] + q * se[ok]
@@ -431,7 +438,7 @@ class _UnitItem:
             self._it = (it, code)
         return self._it
 
-    def variance(self, centre: np.ndarray, divisor: np.ndarray, G: int):
+    def variance(self, centre: np.ndarray, divisor: np.ndarray, G: int, est: np.ndarray):
         it, code = self._item()
         y = it.values
         keep = code >= 0
@@ -441,7 +448,7 @@ class _UnitItem:
         scores[keep] = w[:, None] * (y[keep] - centre[g]) / divisor[g][:, None]
         vm = self.design.variance
         lin = vm.variance(self.design, scores, code, G,
-                          reestimate=_reestimator(self.kind, y, code, G))
+                          reestimate=_reestimator(self.kind, y, code, G, est))
         return lin, vm.domain_df(self.design, self.dom.code, G)
 
     def irls_start(self, G: int):
@@ -472,7 +479,7 @@ def _from_cells(kind, design, cells, n_missing, keys: pd.DataFrame, by, name, le
         lin = vm.cell_variance(design, cells, centre, divisor)
         ddf_g = vm.cell_domain_df(design, cells)
     elif unit is not None:
-        lin, ddf_g = unit.variance(centre, divisor, G)
+        lin, ddf_g = unit.variance(centre, divisor, G, est)
     else:
         raise not_on_engine(design, f"the variance method {vm.name!r}")
     warn_undefined_variance(lin.variance, design)
@@ -516,7 +523,18 @@ def _from_cells(kind, design, cells, n_missing, keys: pd.DataFrame, by, name, le
     n_f = np.repeat(n_g, L)
     n_ci = np.repeat(n_design, L)
     likelihood = None
-    if kind == "proportion" and method == "likelihood":
+    se_ci = se_f
+    if (kind == "proportion" and method in ("logit", "likelihood")
+            and getattr(lin, "replicates", None) is not None):
+        # R fits svyglm(y ~ 1, quasibinomial) to every replicate: the interval uses the
+        # spread of the replicate intercepts (R's IRLS replayed from the full fit)
+        start, scale = unit.irls_start(G)
+        se_ci = _replicate_logit_se(lin, est, start, n_g).ravel()
+        likelihood = {"irls_start": start.ravel(), "n": n_f, "n_rows": n_f,
+                      "weight_scale": np.repeat(scale, L)}
+        if method == "logit":
+            likelihood = {"irls_start": start.ravel(), "n_rows": n_f}
+    elif kind == "proportion" and method == "likelihood":
         if unit is None:
             raise not_on_engine(design, "method='likelihood' (it replays R's IRLS fit on the "
                                         "unit data)", alternatives="method='logit' (the same "
@@ -524,7 +542,7 @@ def _from_cells(kind, design, cells, n_missing, keys: pd.DataFrame, by, name, le
         start, scale = unit.irls_start(G)
         likelihood = {"irls_start": start.ravel(), "n": n_f, "n_rows": n_f,
                       "weight_scale": np.repeat(scale, L)}
-    lo, hi = _interval(kind, method, est_f, se_f, df_f, level, n_ci, likelihood)
+    lo, hi = _interval(kind, method, est_f, se_ci, df_f, level, n_ci, likelihood)
     out = pd.DataFrame({c: np.repeat(keys[c].to_numpy(dtype=object), L) for c in by},
                        index=pd.RangeIndex(G * L))
     out["variable"] = name
@@ -550,22 +568,42 @@ class _KeysOf:
         self.keys, self.by = keys, tuple(by)
 
 
-def _reestimator(kind: str, y: np.ndarray, code: np.ndarray, G: int):
-    """The estimates (G, L) under other weights: totals, or ratios of totals for means
+def _reestimator(kind: str, y: np.ndarray, code: np.ndarray, G: int, est: np.ndarray) -> DomainTotals:
+    """The estimates as a function of domain totals: totals, or ratios of totals for means
     and proportions (what a replicate-weight variance method recomputes per replicate)."""
+    if kind == "total":
+        return DomainTotals.sums(y, code, G, estimate=est)
+    return DomainTotals.ratio(y, code, G, estimate=est)
 
-    def reestimate(w: np.ndarray) -> np.ndarray:
-        keep = code >= 0
-        g, wk, yk = code[keep], np.asarray(w, dtype=float)[keep], y[keep]
-        T = np.column_stack([np.bincount(g, weights=wk * yk[:, j], minlength=G)
-                             for j in range(yk.shape[1])])
-        if kind == "total":
-            return T
-        W = np.bincount(g, weights=wk, minlength=G)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return T / W[:, None]
 
-    return reestimate
+def _replicate_logit_se(lin, p: np.ndarray, start: np.ndarray, n_rows: np.ndarray) -> np.ndarray:
+    """The SE of p implied by the replicate variance of R's logistic intercept, (G, L).
+
+    R's ``svyciprop(method="logit"/"likelihood")`` on a replicate design fits
+    ``svyglm(y ~ 1, quasibinomial)``: the full-sample fit b0 by IRLS from R's start,
+    then each replicate by ``glm.fit(start = b0)`` with weights normalised to sum 1,
+    whose intercept-only IRLS steps are Newton steps on the replicate proportion
+    (:func:`surveyweights.estimation.ci.r_irls_replicates`).  The variance of the
+    intercept is the replicates' spread around their mean (or b0 with ``mse``);
+    returned as ``se_logit * pf (1 - pf)`` so that the interval functions, which
+    divide by ``pf (1 - pf)``, use it unchanged.
+    """
+    G, L = p.shape
+    pf = np.empty((G, L))
+    inner = (p > 0) & (p < 1)
+    pf[~inner] = p[~inner]
+    rows = np.broadcast_to(n_rows[:, None], (G, L))
+    if inner.any():
+        pf[inner] = _ci.r_irls_estimate(p[inner], start[inner], rows[inner])
+    if not inner.any():
+        return np.sqrt(np.maximum(lin.variance, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        b0 = np.where(inner, np.log(pf / (1.0 - pf)), 0.0)
+        v = lin.transformed(lambda reps: _ci.r_irls_replicates(reps, b0),
+                            derivative=np.where(inner, 1.0 / (pf * (1.0 - pf)), 0.0), centre=b0)
+        se = np.sqrt(np.maximum(v, 0.0)) * pf * (1.0 - pf)
+    # at p = 0 or 1 the interval is degenerate whatever the SE (see ci.ci_logit)
+    return np.where(inner, se, np.sqrt(np.maximum(lin.variance, 0.0)))
 
 
 def _irls_start(y: np.ndarray, w: np.ndarray, dom_code: np.ndarray, code: np.ndarray,

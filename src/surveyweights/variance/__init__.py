@@ -6,6 +6,8 @@
   and lonely-PSU rules (R's ``svyrecvar``), the default;
 * :mod:`.multistage` -- the same for several stages (R's ``svyrecvar`` recursion),
   the default of a design with one ``ids`` column and one fpc per stage;
+* :mod:`.replicate` -- replicate weights (R's ``svrVar``): jackknife, BRR/Fay,
+  bootstrap, SDR, or any replicate weights read from a file.
 * :mod:`.calibrated` -- calibration residuals (Deville-Särndal; R's ``postStrata``)
   in front of another method, for calibrated, trimmed and nonresponse-adjusted designs;
 * :mod:`.stacked` -- independent samples stacked into one design: the sum of each
@@ -17,11 +19,13 @@ engines are further methods behind the same seam.
 
 from __future__ import annotations
 
-from .base import DomainVariance, Reestimate, VarianceMethod, uses_cells
+from .base import DomainTotals, DomainVariance, Reestimate, VarianceMethod, uses_cells
 from .calibrated import CalibratedVariance
 from .multistage import MultistageLinearization
+from .replicate import ReplicateWeights
 from .stacked import StackedVariance
 from .taylor import TaylorLinearization
 
-__all__ = ["CalibratedVariance", "DomainVariance", "MultistageLinearization", "Reestimate",
-           "StackedVariance", "TaylorLinearization", "VarianceMethod", "uses_cells"]
+__all__ = ["CalibratedVariance", "DomainTotals", "DomainVariance", "MultistageLinearization",
+           "Reestimate", "ReplicateWeights", "StackedVariance", "TaylorLinearization",
+           "VarianceMethod", "uses_cells"]

@@ -18,12 +18,95 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["DomainVariance", "Reestimate", "VarianceMethod", "uses_cells"]
+__all__ = ["DomainTotals", "DomainVariance", "Reestimate", "VarianceMethod", "uses_cells"]
 
 #: Point estimates recomputed under other weights: ``f(w)`` with ``w`` of shape
 #: (n,) gives the estimates (G, L) (or (K,) for a covariance); replicate-weight
 #: methods call it once per replicate, Taylor linearization never does.
 Reestimate = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True, eq=False)
+class DomainTotals:
+    """Estimates that are a smooth function of domain totals of per-unit variables.
+
+    Means, proportions, totals, ratios, differences and the cells of a two-way
+    table are all functions of a few weighted totals per domain.  An estimator that
+    describes its estimates this way (instead of giving only a function of the
+    weights) lets a replicate-weight method compute the totals of every replicate
+    at once: from per-(PSU x domain) totals and a small matrix product for
+    replicates built from a design, or one sparse product with the n x R weights
+    read from a file.  A :class:`DomainTotals` is also a :data:`Reestimate`:
+    calling it with a weight vector gives the estimates under those weights.
+
+    Attributes
+    ----------
+    values : ndarray, shape (n, K)
+        The per-unit variables whose weighted totals the estimates need (e.g. the
+        item and a column of ones for a mean).
+    group : ndarray of int, shape (n,)
+        The domain of each unit in 0..n_groups-1, or -1 for units in none.
+    n_groups : int
+    combine : callable
+        Maps totals of shape (..., n_groups, K) to the estimates, shape (..., *E),
+        vectorised over the leading axes (one per replicate).  ``None``: the
+        totals themselves.
+    estimate : ndarray, optional
+        The full-sample estimates (shape E), when the estimator has them; the
+        centre of ``mse=True`` variances.  Default: recomputed from the weights.
+    """
+
+    values: np.ndarray
+    group: np.ndarray
+    n_groups: int
+    combine: Callable[[np.ndarray], np.ndarray] | None = None
+    estimate: np.ndarray | None = None
+
+    def totals(self, w: np.ndarray) -> np.ndarray:
+        """The weighted totals (n_groups, K) under weights ``w`` (shape (n,))."""
+        keep = self.group >= 0
+        g = self.group[keep]
+        wk = np.asarray(w, dtype=float)[keep]
+        v = self.values[keep]
+        G = int(self.n_groups)
+        out = np.empty((G, v.shape[1]))
+        for j in range(v.shape[1]):
+            out[:, j] = np.bincount(g, weights=wk * v[:, j], minlength=G)
+        return out
+
+    def apply(self, totals: np.ndarray) -> np.ndarray:
+        """The estimates from totals of shape (..., n_groups, K)."""
+        if self.combine is None:
+            return totals
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.combine(totals)
+
+    def __call__(self, w: np.ndarray) -> np.ndarray:
+        return self.apply(self.totals(w))
+
+    @classmethod
+    def ratio(cls, y: np.ndarray, group: np.ndarray, n_groups: int, *,
+              estimate: np.ndarray | None = None) -> DomainTotals:
+        """Domain means of each column of ``y`` (n, L): totals of y over totals of 1."""
+        y = np.asarray(y, dtype=float)
+        if y.ndim == 1:
+            y = y[:, None]
+        L = y.shape[1]
+        values = np.column_stack([y, np.ones(len(y))])
+
+        def combine(t: np.ndarray) -> np.ndarray:
+            return t[..., :L] / t[..., L:]
+
+        return cls(values, np.asarray(group), int(n_groups), combine, estimate)
+
+    @classmethod
+    def sums(cls, y: np.ndarray, group: np.ndarray, n_groups: int, *,
+             estimate: np.ndarray | None = None) -> DomainTotals:
+        """Domain totals of each column of ``y`` (n, L)."""
+        y = np.asarray(y, dtype=float)
+        if y.ndim == 1:
+            y = y[:, None]
+        return cls(y, np.asarray(group), int(n_groups), None, estimate)
 
 
 @dataclass(frozen=True)
@@ -42,12 +125,35 @@ class DomainVariance:
     cells : ndarray, shape (H, G), or None
         PSUs (units) of each domain in each stratum, when the method counted them
         (the estimator then needs no second pass for the domain df).
+    replicates : ndarray, shape (R, G, L), or None
+        The estimates under each replicate weight (replicate-weight methods).
+    spread : callable or None
+        ``spread(thetas, centre)``: the method's variance of replicate estimates
+        ``thetas`` (R, ...) around ``centre`` (used by :meth:`transformed`).
     """
 
     variance: np.ndarray
     contributions: np.ndarray | None = None
     n_h: np.ndarray | None = None
     cells: np.ndarray | None = None
+    replicates: np.ndarray | None = None
+    spread: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+
+    def transformed(self, fn: Callable[[np.ndarray], np.ndarray], derivative: np.ndarray,
+                    centre: np.ndarray) -> np.ndarray:
+        """The variance of a smooth transformation f of the estimates, shape (G, L).
+
+        By the delta method, ``variance * derivative**2`` (``derivative`` is f' at
+        the estimates); for a replicate-weight method, the spread of ``fn`` applied
+        to every replicate estimate around ``centre`` (f of the full-sample
+        estimates), as R computes the variance of a logistic intercept on a
+        replicate design.
+        """
+        if self.replicates is None or self.spread is None:
+            return self.variance * np.asarray(derivative, dtype=float) ** 2
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            thetas = fn(self.replicates)
+        return self.spread(thetas, centre)
 
     def satterthwaite_df(self) -> np.ndarray:
         """Satterthwaite's effective degrees of freedom for every estimate, shape (G, L).

@@ -71,6 +71,7 @@ from .._strata import show
 from .. import _display
 from ..errors import CalibrationError, ConvergenceError, InputError, MissingValueError
 from ..variance.calibrated import CalibratedVariance, RakeStep, ResidualStep
+from ..variance.replicate import ReplicateWeights
 from .auxiliary import AuxiliaryMatrix, CategoricalBlock, NumericBlock
 from .poststratify import kish_summary
 
@@ -986,14 +987,28 @@ def _require_design(design) -> None:
 
 
 def _adjusted(design, weights: np.ndarray, *, variance, calibration, record, data=None,
-              strata=None, fpc=None):
+              strata=None, fpc=None, replay=None):
     """A copy of ``design`` with new weights, variance method and history.
 
     With the same rows, the design's validated codes (strata, PSUs, fpc) are kept
     and only the weights change (they are positive and finite: the callers check),
     so adjusting a design of 1e6 rows does not factorise its strata again.  New
     rows (nonresponse) build and validate a new design.
+
+    On a replicate-weight design the adjustment is replayed on every replicate's
+    weights instead (``replay(d_r)`` -> adjusted replicate weights; R's
+    ``calibrate.svyrep.design``), so that the replicate variance reflects it.
     """
+    if isinstance(design.variance, ReplicateWeights):
+        if replay is None:
+            raise InputError(
+                f"{type(record).__name__} cannot yet be replayed on replicate weights; adjust the "
+                f"design before building replicates with sw.replicate(...) (the replicate variance "
+                f"then ignores the adjustment), or use a design without replicate weights"
+            )
+        from ..design.replicate import replay_adjustment
+
+        variance = replay_adjustment(design, replay, label=type(record).__name__)
     history = tuple(design.history) + (record,)
     if data is None:
         w = np.ascontiguousarray(weights, dtype=float)
@@ -1173,8 +1188,22 @@ def calibrate(
         result = replace(result, variance="rake")
     else:
         step = ResidualStep(spec.aux, d, fit.g, fit.columns, gram=fit.gram)
-    return _adjusted(design, w, variance=_stack(design.variance, step), calibration=result,
-                     record=result)
+    def replay(d_r: np.ndarray) -> np.ndarray:
+        # the same calibration on a replicate's weights (R's calibrate.svyrep.design)
+        f = calibration_factors(d_r, spec.aux, spec.totals, method=method, bounds=(lo, hi),
+                                tolerance=tolerance, max_iterations=max_iterations,
+                                columns=fit.columns)
+        if not f.converged:
+            raise CalibrationError(
+                f"the {method} calibration converges on the full-sample weights but not on a "
+                f"replicate's weights; widen the bounds or raise max_iterations"
+            )
+        return d_r * f.g
+
+    variance_method = design.variance if isinstance(design.variance, ReplicateWeights) \
+        else _stack(design.variance, step)
+    return _adjusted(design, w, variance=variance_method, calibration=result, record=result,
+                     replay=replay)
 
 
 def _stack(method, step) -> CalibratedVariance:

@@ -266,8 +266,19 @@ def trim_weights(
         weights_before=before, weights_after=pd.Series(w, index=design.data.index, name="weight"),
         kish=_kish(w0, w), calibration=result,
     )
+    replay = None
+    if mode != "recalibrated":
+        def replay(d_r: np.ndarray) -> np.ndarray:
+            # the same trimming on a replicate's weights; units a replicate leaves out
+            # (weight 0, e.g. the jackknife's deleted PSU) stay out (R's trimWeights on a
+            # replicate design would raise them to the lower bound)
+            out = np.zeros_like(d_r)
+            kept = d_r > 0
+            out[kept] = _redistribute(d_r[kept], float(d_r[kept].sum()), lo, hi, redistribute)
+            return out
     return _adjusted(design, w, variance=variance,
-                     calibration=result if result is not None else cal, record=record)
+                     calibration=result if result is not None else cal, record=record,
+                     replay=replay)
 
 
 def _recalibrate(design, cal: CalibrationResult, lo: float, hi: float, tolerance, max_iterations):
