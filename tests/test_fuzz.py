@@ -356,6 +356,70 @@ def _stack(draw, frame):
                     key=draw(st.one_of(st.none(), any_column(frame))))
 
 
+REPLICATE_METHODS = ["jk1", "jkn", "brr", "fay", "bootstrap", "subbootstrap", "sdr"]
+
+
+def _replicate(draw, frame):
+    d = _design(draw, frame)
+    r = sw.replicate(d, method=draw(st.one_of(st.sampled_from([*REPLICATE_METHODS, "x"]), OPTIONS)),
+                     replicates=draw(st.one_of(st.none(), st.integers(-1, 4), OPTIONS)),
+                     rng=draw(st.sampled_from([1, None, "x", -1, np.random.default_rng(2)])),
+                     rho=draw(st.one_of(st.none(), st.sampled_from([0.5, 0.0, 1.5]), OPTIONS)),
+                     mse=draw(st.one_of(st.booleans(), OPTIONS)))
+    # the replicate design estimates like any other
+    return sw.proportion(r, draw(any_column(frame)), by=draw(st.one_of(st.none(), any_column(frame))))
+
+
+def _file_replicates(draw, frame):
+    """Replicate weights given with the data (R's svrepdesign): columns, regex or array."""
+    spec = draw(st.one_of(any_column(frame), st.sampled_from(["^w", "[", "y|x", "nomatch"]),
+                          st.just(np.ones((len(frame), 3))), st.just(np.ones((2, 2))), OPTIONS))
+    d = sw.Design(frame, weights=draw(any_column(frame)), replicate_weights=spec,
+                  replicate_method=draw(st.one_of(st.sampled_from([*REPLICATE_METHODS, "other"]),
+                                                  OPTIONS)),
+                  scale=draw(st.one_of(st.none(), st.floats(-1, 2), OPTIONS)),
+                  rscales=draw(st.one_of(st.none(), st.floats(-1, 2), OPTIONS)),
+                  mse=draw(st.one_of(st.booleans(), OPTIONS)))
+    return sw.mean(d, draw(any_column(frame)))
+
+
+def _write_replicate_design(draw, frame):
+    import tempfile
+    from pathlib import Path
+
+    d = sw.replicate(_design(draw, frame), method=draw(st.sampled_from(REPLICATE_METHODS)),
+                     replicates=3, rng=1)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / draw(st.sampled_from(["d.csv", "d.parquet", "d.txt", "sub/d.csv", "."]))
+        out = sw.write_replicate_design(d, path, format=draw(st.sampled_from([None, "csv", "parquet", "x"])),
+                                        prefix=draw(st.one_of(st.none(), st.sampled_from(["rep", "", "y"]))))
+        back = sw.read_replicate_design(out)
+        return sw.mean(back, draw(any_column(back.data)))
+
+
+def _read_replicate_design(draw, frame):
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "d.csv"
+        frame.to_csv(path, index=False)
+        if draw(st.booleans()):  # a sidecar that is not what the writer makes
+            Path(tmp, "d.csv.json").write_text(draw(st.sampled_from(
+                ["{}", "not json", '{"method": "jk1", "scale": "x"}', "[1, 2]",
+                 '{"weights": "y", "replicate_weights": ["y"], "method": "other", "scale": 1}'])))
+        return sw.read_replicate_design(draw(st.sampled_from([path, Path(tmp), Path(tmp) / "none.csv"])),
+                                        format=draw(st.sampled_from([None, "csv", "parquet", "x"])))
+
+
+def _duckdb_engine(draw, frame):
+    """The same hostile frames through DuckDB: a result or a library error, as in memory."""
+    kw = {k: draw(any_column(frame)) for k in ("strata", "weights", "fpc", "ids") if draw(st.booleans())}
+    d = sw.Design(frame, engine="duckdb", **kw)
+    fn = draw(st.sampled_from([sw.proportion, sw.mean, sw.total]))
+    return fn(d, draw(any_column(frame)), by=draw(st.one_of(st.none(), any_column(frame))))
+
+
 def _quality_rules(draw, frame):
     return sw.quality.rules(draw(st.one_of(st.sampled_from(["statcan", "cbs", "x"]), OPTIONS)))
 
@@ -428,6 +492,11 @@ RECIPES = {
     "trim_weights": _trim,
     "adjust_nonresponse": _nonresponse,
     "make_barometer_replica": _replica,
+    "replicate": _replicate,
+    "Design(replicate_weights=)": _file_replicates,
+    "write_replicate_design": _write_replicate_design,
+    "read_replicate_design": _read_replicate_design,
+    "engines": _duckdb_engine,
     "expressions.parse": _expression,
 }
 

@@ -555,7 +555,7 @@ class Design:
             src.check_columns([c], what=what)
         res = src.run(strata_query(src, strata=cols, weights=self.weights, fpc=self.fpc, ids=self.ids))
         keys = list(zip(*(res[f"__s{i}"] for i in range(len(cols))))) if cols else [()]
-        if not len(res["n"]):
+        if not len(res["n"]) or not np.nansum(np.asarray(res["n"], dtype=float)):
             raise DesignError("the data has no rows; a design needs at least one sampled unit")
         for i, c in enumerate(cols):
             nulls = sum(n for k, n in zip(keys, res["n"]) if k[i] is None)

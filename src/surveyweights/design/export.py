@@ -197,6 +197,9 @@ def read_replicate_design(path: str | Path, *, format: str | None = None) -> Des
     fmt = _format(path, format)
     if not path.exists():
         raise InputError(f"{str(path)!r} does not exist")
+    if path.is_dir():
+        raise InputError(f"{str(path)!r} is a folder; give the path of the file "
+                         f"write_replicate_design wrote")
     if fmt == "csv":
         side = _sidecar(path)
         if not side.exists():
@@ -204,23 +207,59 @@ def read_replicate_design(path: str | Path, *, format: str | None = None) -> Des
                 f"{str(side)!r} (the method and scale of {path.name}) does not exist; a CSV "
                 f"written by write_replicate_design has it beside it"
             )
-        meta = json.loads(side.read_text())
-        data = pd.read_csv(path)
+        try:
+            raw = side.read_text(encoding="utf-8")
+            data = pd.read_csv(path)
+        except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
+            raise InputError(
+                f"{str(path)!r} cannot be read as a CSV written by write_replicate_design "
+                f"({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}); "
+                f"write it again with sw.write_replicate_design"
+            ) from None
     else:
         pa, pq = _pyarrow()
-        table = pq.read_table(path)
+        try:
+            table = pq.read_table(path)
+        except (OSError, pa.ArrowException) as exc:
+            raise InputError(
+                f"{str(path)!r} cannot be read as Parquet ({str(exc).strip().splitlines()[0]}); "
+                f"give a file written by write_replicate_design, or format='csv' for a CSV"
+            ) from None
         raw = (table.schema.metadata or {}).get(_KEY.encode())
         if raw is None:
             raise InputError(
                 f"{str(path)!r} has no surveyweights replicate metadata; read it with pandas "
                 f"and build sw.Design(..., replicate_weights=...) yourself"
             )
-        meta = json.loads(raw)
         data = table.to_pandas()
-    if meta.get("format") != _KEY:
-        raise InputError(f"the metadata of {str(path)!r} was not written by write_replicate_design")
+    meta = _metadata(raw, path)
     return Design(data, weights=meta["weights"], replicate_weights=list(meta["replicate_weights"]),
                   replicate_method=meta["replicate_method"], scale=meta["scale"],
                   rscales=np.asarray(meta["rscales"], dtype=float), mse=meta["mse"],
                   rho=meta.get("rho"))
+
+
+_META_KEYS = ("weights", "replicate_weights", "replicate_method", "scale", "rscales", "mse")
+
+
+def _metadata(raw: str | bytes, path: Path) -> dict:
+    """The replicate metadata, checked: JSON written by :func:`write_replicate_design`."""
+    try:
+        meta = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        meta = None
+    if not isinstance(meta, dict) or meta.get("format") != _KEY:
+        raise InputError(f"the metadata of {str(path)!r} was not written by write_replicate_design; "
+                         f"write the design again with sw.write_replicate_design")
+    missing = [k for k in _META_KEYS if k not in meta]
+    if missing:
+        raise InputError(f"the metadata of {str(path)!r} lacks {missing}; write the design again "
+                         f"with sw.write_replicate_design")
+    reps, rscales = meta["replicate_weights"], meta["rscales"]
+    if not (isinstance(reps, list) and isinstance(rscales, list)
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rscales)):
+        raise InputError(f"the metadata of {str(path)!r} has replicate_weights or rscales that are "
+                         f"not lists (of names, of numbers); write the design again with "
+                         f"sw.write_replicate_design")
+    return meta
 

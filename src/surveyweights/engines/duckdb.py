@@ -137,6 +137,9 @@ class DuckDBSource(SqlSource):
                         f"the DuckDB engine reads a pandas DataFrame, an Arrow table, a DuckDB "
                         f"relation or a Parquet/CSV path, got {type(data).__name__}"
                     )
+                from .._strata import check_frame
+
+                check_frame(data, what="data")
                 self.relation = con.from_df(data)
                 self.what = "a pandas DataFrame"
                 # a categorical keeps its categories (and their order) whatever DuckDB
