@@ -6,9 +6,10 @@ Tests marked ``slow`` are skipped by a plain ``pytest`` (the README's command) a
 run with ``pytest --run-slow -m slow``, the second step of ``.ci/run``.  Today they
 are the checks that regenerate the synthetic replica from scratch (its integer
 search takes well over a minute: the doctest of ``make_barometer_replica`` and the
-``slow`` tests of ``tests/test_replica.py``) and the multiple-imputation coverage
-simulation of ``tests/test_imputation.py``.  Everything they check still runs in
-CI, as its own step.
+``slow`` tests of ``tests/test_replica.py``) the multiple-imputation coverage
+simulation of ``tests/test_imputation.py``, and the Spark engine's tests (each
+pytest worker starts a Java virtual machine and a local Spark session, about 25 s
+before the first query).  Everything they check still runs in CI, as its own step.
 """
 
 import pytest
@@ -28,12 +29,20 @@ def pytest_addoption(parser):
                      help="run the tests marked slow (regenerating the synthetic replica)")
 
 
+def _uses_spark(item) -> bool:
+    """A test that runs on the Spark engine (a JVM): test_spark_* or an engine case "spark-..."."""
+    if item.name.startswith("test_spark_") and "specs" not in item.name:
+        return True
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and (callspec.id == "spark" or callspec.id.startswith("spark-"))
+
+
 @pytest.hookimpl(tryfirst=True)  # before -m selects by marker
 def pytest_collection_modifyitems(config, items):
     run_slow = config.getoption("--run-slow")
     skip = pytest.mark.skip(reason="slow check: run with pytest --run-slow -m slow (.ci/run)")
     for item in items:
-        if item.name in SLOW_DOCTESTS:
+        if item.name in SLOW_DOCTESTS or _uses_spark(item):
             item.add_marker(pytest.mark.slow)
         if not run_slow and item.get_closest_marker("slow") is not None:
             item.add_marker(skip)

@@ -712,7 +712,7 @@ def _quiet(method, p, se, df, level, n):
 
 
 @pytest.mark.parametrize("method", CI_METHODS)
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(p=probabilities, se=ses, df=dfs, level=levels, n=sizes)
 def test_ci_contains_estimate_and_lies_in_unit_interval(method, p, se, df, level, n) -> None:
     low, high = _quiet(method, p, se, df, level, n)
@@ -720,7 +720,7 @@ def test_ci_contains_estimate_and_lies_in_unit_interval(method, p, se, df, level
 
 
 @pytest.mark.parametrize("method", CI_METHODS)
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(
     p=probabilities, se=ses, level=st.floats(min_value=0.5, max_value=0.98),
     gap=st.floats(min_value=0.01, max_value=0.5), n=sizes, frac=st.floats(0.01, 1.0),
@@ -734,7 +734,7 @@ def test_ci_widens_with_confidence_level(method, p, se, level, gap, n, frac) -> 
 
 
 @pytest.mark.parametrize("method", CI_METHODS)
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(p=probabilities, se=ses, df=dfs, level=levels, n=sizes)
 def test_ci_is_symmetric_in_p_and_one_minus_p(method, p, se, df, level, n) -> None:
     lo, hi = _quiet(method, p, se, df, level, n)

@@ -34,7 +34,7 @@ def _design(df, **kw):
     return sw.Design(df, strata="h", fpc="N", **kw)
 
 
-PROPS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # random samples often contain p = 0 or 1 cells, whose degenerate intervals warn by design
 pytestmark = pytest.mark.filterwarnings("ignore::surveyweights.SurveyWeightsWarning")
 

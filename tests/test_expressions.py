@@ -332,7 +332,7 @@ def _sqlite_rows(df: pd.DataFrame, sql: str) -> list[int]:
         con.close()
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(df=_frames(), text=_condition)
 def test_pandas_and_sql_select_the_same_rows(df, text):
     e = parse(text)

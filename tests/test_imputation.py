@@ -724,7 +724,7 @@ def check_invariants(df, res, eligible, *, blocks=False, max_uses=None):
     assert (rep["n_imputed"] == rep["n_eligible_missing"]).all()
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     df=survey_frames(),
     method=st.sampled_from(["random", "weighted", "without_replacement", "max2", "bootstrap"]),

@@ -425,7 +425,7 @@ def _run(inst, **override):
     return recombine(inst["p"], inst["n"], **kw)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(instances())
 def test_estimate_inside_interval(inst):
     r = _run(inst)
@@ -433,7 +433,7 @@ def test_estimate_inside_interval(inst):
     assert 0 <= r.low and r.high <= 100
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(instances())
 def test_zero_precision_collapses(inst):
     r = _run(inst, precision=0.0, share_precision=[0.0] * len(inst["shares"]))
@@ -441,7 +441,7 @@ def test_zero_precision_collapses(inst):
     assert r.high == pytest.approx(r.estimate, abs=1e-9)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(instances(), st.floats(1.0, 10.0))
 def test_interval_monotone_in_precision(inst, factor):
     narrow = _run(inst)
@@ -454,7 +454,7 @@ def test_interval_monotone_in_precision(inst, factor):
     assert wide_p.low <= narrow.low + 1e-9 and wide_p.high >= narrow.high - 1e-9
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(instances(max_domains=8, max_shares=0))
 def test_matches_brute_force_without_shares(inst):
     r = _run(inst)
@@ -463,7 +463,7 @@ def test_matches_brute_force_without_shares(inst):
     assert r.high == pytest.approx(hi, abs=1e-9)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(instances(max_domains=4, max_shares=2))
 def test_matches_brute_force_with_shares(inst):
     # at most 4 domains x 3 inputs = 2**12 vertices
@@ -473,7 +473,7 @@ def test_matches_brute_force_with_shares(inst):
     assert r.high == pytest.approx(hi, abs=1e-9)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(instances(max_domains=6, max_shares=1), st.randoms(use_true_random=False))
 def test_random_interior_points_inside_interval(inst, rnd):
     r = _run(inst)
@@ -491,7 +491,7 @@ def test_random_interior_points_inside_interval(inst, rnd):
         assert r.low - 1e-9 <= val <= r.high + 1e-9
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(instances(), st.randoms(use_true_random=False))
 def test_invariant_to_domain_order(inst, rnd):
     order = list(inst["p"].index)
@@ -507,7 +507,7 @@ def test_invariant_to_domain_order(inst, rnd):
     assert shuffled.high == pytest.approx(r.high, rel=1e-12, abs=1e-12)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(instances(), st.sampled_from([2, 7, 1000, 0.001]))
 def test_invariant_to_scaling_sizes(inst, c):
     r = _run(inst)
@@ -518,7 +518,7 @@ def test_invariant_to_scaling_sizes(inst, c):
     assert scaled.high == pytest.approx(r.high, rel=1e-12, abs=1e-12)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(instances(max_shares=0))
 def test_plain_weighted_mean_interval_is_shifted_estimate(inst):
     # without shares and away from the [0, 100] edges the weights are fixed,

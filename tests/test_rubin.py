@@ -244,7 +244,7 @@ finite = st.floats(-1e3, 1e3, allow_nan=False)
 positive = st.floats(1e-3, 1e2, allow_nan=False)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     q=st.lists(finite, min_size=2, max_size=8),
     s=st.lists(positive, min_size=8, max_size=8),
@@ -266,7 +266,7 @@ def test_properties(q, s, nu_com, perm_seed):
         assert again[col] == pytest.approx(out[col], rel=1e-9, abs=1e-12)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(q=finite, s=positive, M=st.integers(2, 10))
 def test_property_identical_imputations_give_complete_data_answer(q, s, M):
     fs = [pd.DataFrame({"estimate": [q], "se": [s]}) for _ in range(M)]

@@ -77,7 +77,7 @@ def test_errors():
         sw.screen_responses(pd.DataFrame({"id": [1, 2]}, index=[0, 0]))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     ids=st.lists(st.one_of(st.none(), st.integers(0, 12)), min_size=0, max_size=40),
     answered=st.lists(st.booleans(), min_size=40, max_size=40),

@@ -130,7 +130,7 @@ def survey(draw):
     return data, pop
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(survey())
 def test_weights_sum_to_population_in_every_stratum(sv):
     data, pop = sv
@@ -139,7 +139,7 @@ def test_weights_sum_to_population_in_every_stratum(sv):
     swt.assert_weights_calibrated(ps, pop, "h", data=data, rtol=1e-12)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(survey(), st.randoms(use_true_random=False))
 def test_weights_do_not_depend_on_row_order(sv, rnd):
     data, pop = sv

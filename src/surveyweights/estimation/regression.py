@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import patsy
-import statsmodels.api as sm
+from statsmodels.genmod import families as sm_families
 from scipy import stats
 
 from ._domains import subset_mask
@@ -195,10 +195,10 @@ def _family(family: str):
     if family not in GLM_FAMILIES:
         raise InputError(f"family={family!r} is not available; choose one of {list(GLM_FAMILIES)}")
     if family == "gaussian":
-        return sm.families.Gaussian()
+        return sm_families.Gaussian()
     if family in ("binomial", "quasibinomial"):
-        return sm.families.Binomial()
-    return sm.families.Poisson()
+        return sm_families.Binomial()
+    return sm_families.Poisson()
 
 
 def _start(y, w, family: str) -> np.ndarray:
