@@ -7,6 +7,7 @@ functions, without importing anything.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pandas as pd
@@ -60,7 +61,9 @@ def _imports(name: str, path: Path, known: set[str]) -> set[str]:
     return out
 
 
+@functools.cache
 def _graph() -> dict[str, set[str]]:
+    """The import graph of the package (parsed once per test session; read-only)."""
     mods = _modules()
     known = set(mods)
     return {name: _imports(name, path, known) for name, path in mods.items()}
