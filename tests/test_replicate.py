@@ -225,6 +225,39 @@ def test_replicate_returns_new_design_and_keeps_input():
     assert d.replicate_weights is None
 
 
+def test_dataclasses_replace_carries_replicates_without_materialising(monkeypatch):
+    """The replicate spec lives in the variance method: ``dataclasses.replace`` (used by
+    every adjuster) keeps it and never reads the n x R weights back."""
+    import dataclasses
+    import inspect
+
+    rng = np.random.default_rng(2)
+    df = _clustered(rng)
+    r = sw.replicate(_design(df), method="jkn")
+    se = sw.mean(r, "y").se.iloc[0]
+
+    def refuse(self, design):
+        raise AssertionError("the replicate weights were materialised")
+
+    monkeypatch.setattr(ReplicateWeights, "analysis_weights", refuse)
+    moved = dataclasses.replace(r, lonely_psu="remove")
+    assert moved.variance is r.variance
+    assert sw.mean(moved, "y").se.iloc[0] == se
+    assigned = r.assign(z="y > 10")
+    assert assigned.variance is r.variance
+    monkeypatch.undo()
+    # the constructor takes every init field, with the field's default
+    params = inspect.signature(sw.Design).parameters
+    for f in dataclasses.fields(sw.Design):
+        if f.init:
+            assert f.name in params, f.name
+            default = f.default if f.default is not dataclasses.MISSING else inspect.Parameter.empty
+            assert params[f.name].default == default, f.name
+    assert {"replicate_weights", "replicate_method", "scale", "rscales", "mse",
+            "combined_weights", "rho"} <= set(params)
+    assert "replicate_weights" not in {f.name for f in dataclasses.fields(sw.Design)}
+
+
 def test_mse_centres_on_full_sample():
     rng = np.random.default_rng(4)
     d = _design(_clustered(rng))
