@@ -93,3 +93,49 @@ def test_write_outputs(run, tmp_path):
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(sw.errors.InputError, match=r"unknown table format\(s\) \['pdf'\]"):
         bm.write_outputs(run, tmp_path / "x", formats=["pdf"])
+
+
+def _dutch(x: float, decimals: int = 1) -> str:
+    return f"{x:,.{decimals}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def test_imputation_explains_where_tabel_3_differs_and_the_docs_say_so(run):
+    """Every Tabel 3 cell more than 0.5 pp from the report, with the imputed plans answers of
+    its sector (recomputed here from the run's flags and weights and from Tabel 1); the
+    imputed answers can move the cell that far; docs/reproduction.md prints these numbers."""
+    from pathlib import Path
+
+    eff = bm.imputation_effects(run)
+    pub = sw.datasets.barometer_2025_published()
+    p3 = pub[pub["table"] == 3].set_index(["domain", "item"])["percent"]
+    est = run.estimates[3].to_frame()
+    diff = {(r.nace, r.level): 100 * r.estimate - p3[(r.nace, r.level)]
+            for r in est.itertuples() if (r.nace, r.level) in p3.index}
+    over = {k for k, v in diff.items() if abs(v) > 0.5}
+    assert set(zip(eff["nace"], eff["level"])) == over and ("35-39", "plans") in over
+    data = run.design.data
+    weights = run.design.weighting.weights.reindex(data.index).to_numpy()
+    imputed = run.imputation.flags["plans"].reindex(data.index).to_numpy(dtype=bool)
+    N = sw.datasets.barometer_2025_frame().table.groupby("nace")["N"].sum()
+    for r in eff.itertuples():
+        sector = data["nace"].eq(r.nace).to_numpy()
+        w = np.sort(weights[sector & imputed])[::-1]
+        np.testing.assert_allclose(r.weights, w, rtol=1e-12)
+        assert r.n_imputed == len(w) > 0 and r.population == pytest.approx(N[r.nace], rel=1e-12)
+        assert r.difference == pytest.approx(diff[(r.nace, r.level)], abs=1e-12)
+        # each imputed answer moves the share by at most its weight / N; plus the report's
+        # rounding (0.05) and the replica's own limit in NACE 35-39 (0.052, docs/replica.md)
+        assert abs(r.difference) <= 100 * w.sum() / N[r.nace] + 0.05 + 0.052
+    # the docs' table: one row per cell, the run's numbers as the page prints them
+    page = (Path(__file__).parent.parent / "docs" / "reproduction.md").read_text(encoding="utf-8")
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in page.splitlines()
+            if line.startswith("| NACE ") and ("plannen |" in line)]
+    level = {"wel plannen": "plans", "geen plannen": "no_plans"}
+    printed = {(row[0].removeprefix("NACE "), level[row[1]]): row for row in rows}
+    assert set(printed) == over
+    for r in eff.itertuples():
+        row = printed[(r.nace, r.level)]
+        assert row[2:5] == [_dutch(r.estimate) + "%", _dutch(r.published) + "%",
+                            ("+" if r.difference > 0 else "−") + _dutch(abs(r.difference))]
+        if row[5]:
+            assert row[5].startswith(f"{r.n_imputed} (") and row[6] == _dutch(r.population, 0)

@@ -174,7 +174,48 @@ def test_weights_wrong_separator_is_explained(tmp_path, capsys):
     rc = main(["weights", "--population", pop, "--responses", resp, "--strata", "sector",
                "--responses-sep", ";", "--out", str(tmp_path / "o.csv")])
     assert rc == 2
-    assert "pass sep='|' (command line --responses-sep '|')" in capsys.readouterr().err
+    assert "separated by '|': pass --responses-sep '|'\n" in capsys.readouterr().err
+
+
+#: A Python argument in a message (sep=',', encoding='x', data.rename(...)): never on the CLI.
+_PYTHON_ARGUMENT = re.compile(r"\b[a-z_]+=['\"{(\[]|\b[a-z_]+=,|\bdata\.\w+\(")
+
+
+@pytest.mark.parametrize("case, extra, match", [
+    ("encoding", ["--encoding", "bogus"], r"--encoding 'bogus' is not a known text encoding"),
+    ("sep", ["--sep", "::"], r"argument --sep: '::' is not one character; give a single "
+                              r"character, e.g. ',' or ';' \(or tab\)"),
+    ("thousands", ["--thousands", "xx"], r"argument --thousands: 'xx' is not one character"),
+    ("quoting", [], r"cannot be read as CSV with field separator ',' \(.*\); check the separator "
+                    r"\(--responses-sep\) and the quoting"),
+    ("clash", ["--strata", "n"], r"strata column 'n' has the name of a column of the weighting "
+                                 r"diagnostics .*; rename the column 'n' \(e\.g\. to 'n_'\) in "
+                                 r"both files and in --strata"),
+])
+def test_every_error_is_phrased_in_the_command_line_terms(tmp_path, capsys, case, extra, match):
+    pop, resp = _files(tmp_path, "sector,n,N\nA,A,10\n", "id,sector,n\n1,A,A\n")
+    if case == "quoting":
+        Path(resp).write_text('id,sector,n\n1,"A,A\n', encoding="utf-8")
+    args = ["weights", "--population", pop, "--responses", resp, "--strata", "sector",
+            "--out", str(tmp_path / "o.csv"), *extra]
+    try:
+        rc = main(args)
+    except SystemExit as exc:  # argparse rejects the option itself
+        rc = exc.code
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1
+    assert re.search(match, err), err
+    assert not _PYTHON_ARGUMENT.search(err), err
+    assert _PYTHON_ARGUMENT.search("pass sep=';'") and _PYTHON_ARGUMENT.search("data.rename(")
+
+
+def test_separator_options_take_tab():
+    from surveyweights.cli import build_parser
+
+    args = build_parser().parse_args(["weights", "--population", "p", "--responses", "r",
+                                      "--strata", "s", "--out", "o", "--sep", "tab",
+                                      "--responses-sep", "\\t", "--thousands", "."])
+    assert (args.sep, args.responses_sep, args.thousands) == ("\t", "\t", ".")
 
 
 def test_weights_collapse_an_empty_stratum(tmp_path, capsys):
@@ -300,11 +341,11 @@ def test_a_failed_write_leaves_no_partial_file(tmp_path, monkeypatch, capsys):
     ("missing", r"responses file '.*absent\.csv' does not exist; check the path"),
     ("folder", r"responses file '.*' is a folder, not a file"),
     ("latin1", r"responses file '.*' is not valid utf-8 text \(byte 0xe9 at position \d+\); pass the "
-               r"file's encoding, e.g. encoding='latin-1' \(command line: --encoding latin-1\)"),
+               r"file's encoding, e.g. --encoding latin-1$"),
     ("empty", r"responses file '.*' is empty"),
     ("dupes", r"responses file '.*' has duplicate column names \['sector'\]"),
-    ("semicolon", r"has a single column 'id;sector' when read with sep=','; it looks separated by "
-                  r"';': pass sep=';' \(command line --responses-sep ';'\)"),
+    ("semicolon", r"has a single column 'id;sector' when read with field separator ','; it looks "
+                  r"separated by ';': pass --responses-sep ';'$"),
     ("unreadable", r"responses file '.*' cannot be read \(Permission denied\)"),
 ])
 def test_bad_input_files_are_one_line_errors(tmp_path, capsys, monkeypatch, case, match):

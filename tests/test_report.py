@@ -562,3 +562,23 @@ def test_two_way_table_and_ratio_table(replica_design):
     est = r.to_frame()["estimate"].to_numpy()
     assert rt.formatted.iloc[:, 0].tolist() == [f"{v:.2f}" for v in est]
     np.testing.assert_allclose(rt.values.iloc[:, 0].to_numpy(), est, rtol=1e-15)
+
+
+def test_totals_table_prints_whole_numbers_with_the_locale_separator(replica_design):
+    e = sw.total(replica_design, "tech_ml", by="size")
+    f = e.to_frame()
+    en = report_table(e, rows="size", ci=True, stats=("n", "se", "cv"), locale="en")
+    nl = report_table(e, rows="size", ci=True, locale="nl")
+    assert en.kind == "total" and en.decimals == 0
+    for r, text_en, text_nl in zip(f.itertuples(), en.formatted["tech_ml"], nl.formatted["tech_ml"]):
+        for text, loc in ((text_en, "en"), (text_nl, "nl")):
+            cells = [format_count(round(x), locale=loc) for x in (r.estimate, r.ci_low, r.ci_high)]
+            assert text == "{} [{}–{}]".format(*cells)
+    assert en.formatted["n"].tolist() == [f"{n:,}" for n in f["n"]]
+    # the exports carry the unrounded numbers next to the text
+    long = en.to_frame().set_index("size").loc[f["size"]]
+    for col in ("estimate", "ci_low", "ci_high", "se", "n"):
+        np.testing.assert_allclose(long[col].to_numpy(dtype=float), f[col].to_numpy(dtype=float),
+                                   rtol=1e-15)
+    np.testing.assert_allclose(long["cv"].to_numpy(dtype=float), (f["se"] / f["estimate"]).to_numpy(),
+                               rtol=1e-12)

@@ -145,6 +145,8 @@ def cli_terms(message: str) -> str:
     'read it with --thousands .'
     >>> cli_terms("e.g. collapse={('35-39', 'large'): ('35-39', 'medium')}")
     'e.g. --collapse 35-39,large=35-39,medium'
+    >>> cli_terms("pass sep='|' (command line --responses-sep '|')")
+    "pass --responses-sep '|'"
     """
     def key(text: str) -> str:
         parts = re.findall(r"'([^']*)'|\"([^\"]*)\"|([^,()\s]+)", text)
@@ -158,6 +160,13 @@ def cli_terms(message: str) -> str:
                      lambda m: f"--collapse {key(m.group(1))}={key(m.group(2))}", message)
     message = message.replace("collapse={source: target}",
                               "--collapse SOURCE=TARGET (the values of --strata, comma-separated)")
+    # file-reading hints that name both spellings keep the option only
+    message = re.sub(r"\(\w+=, command line:? ([^)]+)\)", r"(\1)", message)
+    message = re.sub(r"\b\w+=('[^']*'|\"[^\"]*\") \(command line:? ([^)]+)\)", r"\2", message)
+    message = re.sub(r"\bsep=('[^']*'|\"[^\"]*\")", r"field separator \1", message)
+    message = re.sub(r"\bencoding=('[^']*'|\"[^\"]*\")", r"--encoding \1", message)
+    message = re.sub(r"rename it, e\.g\. data\.rename\(columns=\{('[^']*'): ('[^']*')\}\)",
+                     r"rename the column \1 (e.g. to \2) in both files and in --strata", message)
     return message
 
 
@@ -410,6 +419,16 @@ def _df_choice(text: str) -> str:
     return text
 
 
+def _one_char(text: str) -> str:
+    """A separator option: exactly one character (``tab`` or ``\\t`` for a tab)."""
+    if text in ("tab", "\\t"):
+        return "\t"
+    if len(text) != 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not one character; give a single character, e.g. ',' or ';' (or tab)")
+    return text
+
+
 def _formats(text: str) -> list[str]:
     items = [t.strip() for t in text.split(",") if t.strip()]
     bad = [t for t in items if t not in ("csv", "md", "xlsx", "tex")]
@@ -484,13 +503,13 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--count", default="N", metavar="COL", help="population count column (default: N)")
     w.add_argument("--out", required=True, metavar="OUT.csv",
                    help="where to write the weighted responses (with the responses' separator)")
-    w.add_argument("--thousands", default=None, metavar="SEP",
+    w.add_argument("--thousands", default=None, metavar="SEP", type=_one_char,
                    help="thousands separator used in the population counts, e.g. '.' for Dutch tables")
-    w.add_argument("--sep", default=None, metavar="SEP",
+    w.add_argument("--sep", default=None, metavar="SEP", type=_one_char,
                    help="field separator of both files (default: detected per file)")
-    w.add_argument("--population-sep", default=None, metavar="SEP",
+    w.add_argument("--population-sep", default=None, metavar="SEP", type=_one_char,
                    help="field separator of the population file (overrides --sep)")
-    w.add_argument("--responses-sep", default=None, metavar="SEP",
+    w.add_argument("--responses-sep", default=None, metavar="SEP", type=_one_char,
                    help="field separator of the responses file (overrides --sep)")
     w.add_argument("--collapse", action="append", metavar="SOURCE=TARGET",
                    help="merge an empty stratum into another: the stratum values in the order "
