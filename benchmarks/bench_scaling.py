@@ -291,7 +291,7 @@ def write(rows: list[dict], meta: dict, tag: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="the sizes this 2-core machine allows")
-    ap.add_argument("--rows", default="1e5,1e6,1e7")
+    ap.add_argument("--rows", default="1e5,1e6,1e7", help="'' for none (e.g. only the Parquet run)")
     ap.add_argument("--domains", default="11,440,4400")
     ap.add_argument("--domain-rows", default="1e6", help="rows of the runs over domains")
     ap.add_argument("--threads", default="1,2")
@@ -313,9 +313,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
         old = old_library(a.baseline_commit, tmp) if a.baseline_commit else None
-        for n in [int(float(s)) for s in a.rows.split(",")]:
+        for n in [int(float(s)) for s in a.rows.split(",") if s]:
             rows += run_frame(n, 11, threads, a.repeat, old, tmp)
-        for dom in [int(s) for s in a.domains.split(",") if int(s) != 11]:
+        for dom in [int(s) for s in a.domains.split(",") if s and int(s) != 11]:
             rows += run_frame(int(float(a.domain_rows)), dom, threads, a.repeat, None, tmp)
         if a.parquet_rows:
             rows += run_parquet(int(float(a.parquet_rows)), a.parquet_threads or max(threads),

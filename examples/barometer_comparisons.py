@@ -21,6 +21,7 @@ import numpy as np
 from scipy import stats
 
 import surveyweights as sw
+from surveyweights.expressions import parse
 from surveyweights.barometer import prepare
 
 EUROSTAT_SCOPE = "size != 'micro' and nace not in ['64-66', '86-88']"
@@ -46,7 +47,7 @@ def eurostat_scope(design: sw.Design) -> None:
               f"[{100 * r['ci_low']:.1f}, {100 * r['ci_high']:.1f}]   Eurostat Belgium {euro:5.2f}%")
     full = sw.proportion(design, "adoption", level="adopter").to_frame().iloc[0]
     print(f"   (full barometer scope: {100 * full['estimate']:.1f}%, N = 37.839 enterprises; "
-          f"Eurostat scope: {design.weights[design.data.eval(EUROSTAT_SCOPE)].sum():,.0f})")
+          f"Eurostat scope: {design.weights[parse(EUROSTAT_SCOPE).mask(design.data)].sum():,.0f})")
     print("   The barometer stays well above Eurostat on the same scope, as section 3.4 "
           "expects: a later measurement (June-September vs January-March), technology "
           "leaders instead of IT staff as respondents, and Flanders instead of Belgium.\n")

@@ -314,6 +314,12 @@ def _ratio(draw, frame):
                     df=draw(st.sampled_from(["design", "satterthwaite", 0, np.inf])))
 
 
+def _var(draw, frame):
+    d = _design(draw, frame)
+    return sw.var(d, draw(any_column(frame)), by=draw(st.one_of(st.none(), any_column(frame))),
+                  na=draw(st.sampled_from(["error", "available"])))
+
+
 def _quantile(draw, frame):
     d = _design(draw, frame)
     return sw.quantile(d, draw(any_column(frame)),
@@ -464,6 +470,7 @@ RECIPES = {
     "disclosure.audit": _audit,
     "disclosure.magnitude_table": _magnitude_table,
     "ratio": _ratio,
+    "var": _var,
     "quantile": _quantile,
     "ttest": _ttest,
     "glm": _glm,

@@ -98,6 +98,10 @@ def test_fewer_fpcs_than_stages_is_refused():
     with pytest.raises(DesignError, match=r"fpc gives 1 finite population correction.*2 stages.*"
                                           r"fpc=\['fpc1', 'fpc2'\]"):
         sw.Design(data("apiclus2"), ids=["dnum", "snum"], fpc=["fpc1"])
+    # one fpc that is not a list is as partial (this raised IndexError)
+    with pytest.raises(DesignError, match=r"fpc gives 1 finite population correction.*2 stages.*"
+                                          r"fpc=\['fpc1', 'fpc2'\]"):
+        sw.Design(data("apiclus2"), ids=["dnum", "snum"], fpc="fpc1")
 
 
 def test_stages_without_fpc_or_weights_are_refused():

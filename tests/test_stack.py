@@ -30,6 +30,8 @@ def test_stacked_means_and_degf_match_r(both):
         r = ref(design="dboth", estimand="mean", domain=row.wave)
         np.testing.assert_allclose([row.estimate, row.se], [r["estimate"], r["se"]], rtol=RTOL)
         alone = sw.mean(design("d" + row.wave), "api00").to_frame().iloc[0]
+        r1 = ref(design="d" + row.wave, estimand="mean", variable="api00", by="", option="")
+        np.testing.assert_allclose([alone["estimate"], alone["se"]], [r1["estimate"], r1["se"]], rtol=RTOL)
         np.testing.assert_allclose([row.estimate, row.se], [alone["estimate"], alone["se"]], rtol=1e-12)
 
 

@@ -47,6 +47,7 @@ from .estimation import (
     recombine,
     total,
     ttest,
+    var,
 )
 from .expressions import Expression
 from .frame import PopulationFrame, ResponseAccounting, parse_count, response_accounting
@@ -131,6 +132,7 @@ __all__ = [
     "total",
     "trim_weights",
     "ttest",
+    "var",
     "write_replicate_design",
 ]
 

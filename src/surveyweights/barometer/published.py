@@ -109,7 +109,7 @@ def barometer_2025_published() -> pd.DataFrame:
     --------
     >>> from surveyweights.barometer.published import barometer_2025_published
     >>> pub = barometer_2025_published()
-    >>> row = pub.query("table == 3 and domain == '58-63' and item == 'adopter'")
+    >>> row = pub[(pub["table"] == 3) & (pub["domain"] == "58-63") & (pub["item"] == "adopter")]
     >>> row[["percent_text", "percent", "base_n"]].to_numpy().tolist()
     [['91,1%', 91.1, 2915]]
     >>> pub.groupby("table").size().tolist()
@@ -140,7 +140,7 @@ def barometer_2025_headlines() -> pd.DataFrame:
     --------
     >>> from surveyweights.barometer.published import barometer_2025_headlines
     >>> h = barometer_2025_headlines()
-    >>> h.query("variable == 'adoption' and item == 'adopter'")["percent"].tolist()
+    >>> h[(h["variable"] == "adoption") & (h["item"] == "adopter")]["percent"].tolist()
     [58.8]
     """
     return _read("barometer_2025_headlines.csv", _HEADLINE_DTYPES)

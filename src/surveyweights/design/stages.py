@@ -119,7 +119,8 @@ def split_stage_specs(ids: Any, fpc: Any) -> tuple[tuple[str, ...], list | None]
         )
     fpcs = _as_list(fpc)
     k = len(cols)
-    if fpcs is not None and isinstance(fpc, (list, tuple)):
+    # a single fpc (not a list) with several stages is as partial as a short list
+    if fpcs is not None and (isinstance(fpc, (list, tuple)) or k > 1):
         if len(fpcs) != max(k, 1):
             stages = f"{k} stage{'s' if k != 1 else ''}" if k else "element sampling (no ids)"
             raise DesignError(

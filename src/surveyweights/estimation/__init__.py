@@ -5,6 +5,7 @@
 * :mod:`.ci` -- the confidence-interval methods (R's ``svyciprop`` and Wilson);
 * :mod:`.ratio` -- :func:`ratio` (R's ``svyratio``);
 * :mod:`.quantile` -- :func:`quantile` (R's ``svyquantile``);
+* :mod:`.var` -- :func:`var`, the population variance (R's ``svyvar``);
 * :mod:`.regression` -- :func:`glm` (R's ``svyglm``);
 * :mod:`.comparison` -- :func:`difference`, :func:`ttest`, :func:`contrast` and
   :func:`chisq_test`;
@@ -31,6 +32,7 @@ from .estimates import COLUMNS, DF_CHOICES, Estimates, mean, proportion, total
 from .quantile import Quantiles, quantile
 from .ratio import ratio
 from .regression import GLMResult, glm
+from .var import var
 from .recombine import Recombination, RecombinationTable, recombine
 
 __all__ = [
@@ -56,4 +58,5 @@ __all__ = [
     "recombine",
     "total",
     "ttest",
+    "var",
 ]

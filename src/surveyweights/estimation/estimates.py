@@ -50,7 +50,7 @@ class Estimates:
 
     Attributes
     ----------
-    kind : {"proportion", "mean", "total", "ratio"}
+    kind : {"proportion", "mean", "total", "ratio", "variance"}
     by : tuple of str
         The domain columns (empty for population-level estimates).
     method : str

@@ -34,7 +34,11 @@ from .estimates import (
 __all__ = ["ratio"]
 
 
-def _numeric(data: pd.DataFrame, name: str, role: str) -> tuple[np.ndarray, np.ndarray]:
+_RATIO_NEEDS = "a ratio is a ratio of totals of numeric variables"
+
+
+def _numeric(data: pd.DataFrame, name: str, role: str,
+             needs: str = _RATIO_NEEDS) -> tuple[np.ndarray, np.ndarray]:
     """A numeric (or boolean, as 0/1) column as floats (0 where missing), and its missing mask."""
     if not isinstance(name, str):
         raise InputError(f"the {role} must be a column name, got {name!r}")
@@ -46,9 +50,8 @@ def _numeric(data: pd.DataFrame, name: str, role: str) -> tuple[np.ndarray, np.n
         v = s.to_numpy(dtype=float, na_value=np.nan)
     else:
         raise InputError(
-            f"the {role} {name!r} has dtype {s.dtype}, not numeric; a ratio is a ratio of totals "
-            f"of numeric variables (for a share of a category use sw.proportion, or derive a "
-            f"0/1 column with design.assign)"
+            f"the {role} {name!r} has dtype {s.dtype}, not numeric; {needs} (for a share of "
+            f"a category use sw.proportion, or derive a 0/1 column with design.assign)"
         )
     miss = np.isnan(v)
     return np.where(miss, 0.0, v), miss
