@@ -66,6 +66,11 @@ def _rclus1(library: bool) -> sw.Design:
     return sw.Design(data("apiclus1"), weights="pw", ids="dnum", fpc="fpc", variance=JK1())
 
 
+def rclus1() -> sw.Design:
+    """The test-local JK1 design (other test files import it)."""
+    return _rclus1(False)
+
+
 @pytest.fixture(params=[False, True], ids=["jk1-from-definition", "sw.replicate-jk1"])
 def library(request):
     return request.param
