@@ -66,9 +66,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=1000)
     ap.add_argument("--start", type=int, default=0)
-    ap.add_argument("--examples", type=int, default=60, help="examples per seed (the test's own)")
+    ap.add_argument("--examples", type=int, default=None,
+                    help="examples per seed (default: the test's own max_examples)")
     ap.add_argument("--no-write", action="store_true", help="print only")
     args = ap.parse_args()
+    if args.examples is None:
+        prop = te.test_ci_contains_estimate_and_lies_in_unit_interval
+        args.examples = prop._hypothesis_internal_use_settings.max_examples
     res = run(args.seeds, args.start, args.examples)
     print(json.dumps({k: v for k, v in res.items() if k != "failures"}, indent=1))
     for f in res["failures"]:

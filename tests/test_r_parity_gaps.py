@@ -74,14 +74,22 @@ def _diff_design(name, desA, dstrat):
 OURS = {"is_adopter": "is_adopter", "api00": "api00", "I(as.numeric(ell > 20))": "ell_gt_20_num"}
 
 
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])  # the in-memory and the SQL path
 @pytest.mark.parametrize("key", sorted(set(zip(DIFF["design"], DIFF["variable"], DIFF["domain_var"],
-                                             DIFF["domain"]))), ids="|".join)
-def test_difference_default_df_and_two_sided_p_value_match_r(key, desA, dstrat):
+                                             DIFF["domain"]))),
+                         ids=lambda k: "|".join(k).replace(" ", ""))
+def test_difference_default_df_and_two_sided_p_value_match_r(key, engine, desA, dstrat, on_engine):
     design_name, rvar, by, label = key
     rows = DIFF[(DIFF["design"] == design_name) & (DIFF["variable"] == rvar)
                 & (DIFF["domain_var"] == by) & (DIFF["domain"] == label)].set_index("statistic")
     a, b = label.split(" - ")
-    design = _diff_design(design_name, desA, dstrat)
+    if engine == "pandas":
+        design = _diff_design(design_name, desA, dstrat)
+    elif design_name == "desA":
+        design = on_engine("desA", engine)
+    else:
+        data = api_data("apistrat")
+        design = on_engine("dstrat", engine, data=data.assign(ell_gt_20_num=(data["ell"] > 20).astype(float)))
     got = sw.difference(design, OURS[rvar], by=by, between=(a, b)).to_frame().iloc[0]  # default df
     for stat in ("estimate", "se", "df", "statistic", "p_value", "ci_low", "ci_high"):
         np.testing.assert_allclose(got[stat], float(rows.loc[stat, "value"]), rtol=RTOL, err_msg=stat)
