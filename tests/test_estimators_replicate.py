@@ -2,7 +2,9 @@
 
 R (tests/fixtures/estimators/make_estimators.R, section 10):
   rclus1 <- as.svrepdesign(dclus1, type = "JK1")
-The replicate-weight methods of the library (issue 11) call each estimator's
+Each test runs twice: on sw.replicate(dclus1, method="jk1") (the library's
+replicate design, issue 11) and on a test-local JK1. The replicate-weight methods
+of the library call each estimator's
 re-estimate function once per replicate; this file checks those functions with a
 small delete-one-PSU jackknife written here from its definition (Wolter 2007,
 sec. 4.2), as R's as.svrepdesign(type="JK1") builds it: replicate r gives PSU r
@@ -57,8 +59,21 @@ class JK1:
 
 
 @functools.cache
-def rclus1() -> sw.Design:
+def _rclus1(library: bool) -> sw.Design:
+    d = sw.Design(data("apiclus1"), weights="pw", ids="dnum", fpc="fpc")
+    if library:  # the library's own replicate design (issue 11)
+        return sw.replicate(d, method="jk1")
     return sw.Design(data("apiclus1"), weights="pw", ids="dnum", fpc="fpc", variance=JK1())
+
+
+def rclus1() -> sw.Design:
+    """The test-local JK1 design (other test files import it)."""
+    return _rclus1(False)
+
+
+@pytest.fixture(params=[False, True], ids=["jk1-from-definition", "sw.replicate-jk1"])
+def library(request):
+    return request.param
 
 
 def _close(got, r, quantities):
@@ -66,19 +81,19 @@ def _close(got, r, quantities):
         np.testing.assert_allclose(got[q], r[q], rtol=RTOL, err_msg=q)
 
 
-def test_degf_and_mean():
-    d = rclus1()
+def test_degf_and_mean(library):
+    d = _rclus1(library)
     assert d.degf == ref(design="rclus1", estimand="degf")["value"]
     _close(sw.mean(d, "api00").to_frame().iloc[0], ref(design="rclus1", estimand="mean"), ["estimate", "se"])
 
 
-def test_ratio():
-    _close(sw.ratio(rclus1(), "api.stu", "enroll").to_frame().iloc[0],
+def test_ratio(library):
+    _close(sw.ratio(_rclus1(library), "api.stu", "enroll").to_frame().iloc[0],
            ref(design="rclus1", estimand="ratio"), ["estimate", "se"])
 
 
-def test_quantile():
-    got = sw.quantile(rclus1(), "api00", [0.25, 0.5, 0.75]).to_frame()
+def test_quantile(library):
+    got = sw.quantile(_rclus1(library), "api00", [0.25, 0.5, 0.75]).to_frame()
     for row in got.itertuples():
         r = ref(design="rclus1", estimand="quantile", term=f"{row.level:g}")
         _close(row._asdict(), r, ["estimate", "ci_low", "ci_high", "se"])
@@ -88,8 +103,8 @@ def test_quantile():
     ("gaussian_rep", "api00 ~ ell + meals", "gaussian"),
     ("quasibinomial_rep", "Q('sch.wide') ~ ell + meals", "quasibinomial"),
 ])
-def test_glm(label, formula, family):
-    fit = sw.glm(rclus1(), formula, family=family)
+def test_glm(label, formula, family, library):
+    fit = sw.glm(_rclus1(library), formula, family=family)
     for row in fit.to_frame().itertuples():
         term = "(Intercept)" if row.term == "Intercept" else row.term
         _close(row._asdict(), ref(design="rclus1", estimand="glm", variable=label, term=term),
@@ -97,8 +112,8 @@ def test_glm(label, formula, family):
     assert fit.df == ref(design="rclus1", estimand="glm", variable=label, term="")["df"]
 
 
-def test_ttest_and_contrast():
-    t = sw.ttest(rclus1(), "api00", by="awards")
+def test_ttest_and_contrast(library):
+    t = sw.ttest(_rclus1(library), "api00", by="awards")
     _close(vars(t), ref(design="rclus1", estimand="ttest"), ["estimate", "t", "df", "p_value", "ci_low", "ci_high"])
-    c = sw.contrast(sw.total(rclus1(), "enroll", by="stype"), {"E": 1, "M": -1}).to_frame().iloc[0]
+    c = sw.contrast(sw.total(_rclus1(library), "enroll", by="stype"), {"E": 1, "M": -1}).to_frame().iloc[0]
     _close(c, ref(design="rclus1", estimand="contrast"), ["estimate", "se"])

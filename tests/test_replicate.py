@@ -225,6 +225,39 @@ def test_replicate_returns_new_design_and_keeps_input():
     assert d.replicate_weights is None
 
 
+def test_dataclasses_replace_carries_replicates_without_materialising(monkeypatch):
+    """The replicate spec lives in the variance method: ``dataclasses.replace`` (used by
+    every adjuster) keeps it and never reads the n x R weights back."""
+    import dataclasses
+    import inspect
+
+    rng = np.random.default_rng(2)
+    df = _clustered(rng)
+    r = sw.replicate(_design(df), method="jkn")
+    se = sw.mean(r, "y").se.iloc[0]
+
+    def refuse(self, design):
+        raise AssertionError("the replicate weights were materialised")
+
+    monkeypatch.setattr(ReplicateWeights, "analysis_weights", refuse)
+    moved = dataclasses.replace(r, lonely_psu="remove")
+    assert moved.variance is r.variance
+    assert sw.mean(moved, "y").se.iloc[0] == se
+    assigned = r.assign(z="y > 10")
+    assert assigned.variance is r.variance
+    monkeypatch.undo()
+    # the constructor takes every init field, with the field's default
+    params = inspect.signature(sw.Design).parameters
+    for f in dataclasses.fields(sw.Design):
+        if f.init:
+            assert f.name in params, f.name
+            default = f.default if f.default is not dataclasses.MISSING else inspect.Parameter.empty
+            assert params[f.name].default == default, f.name
+    assert {"replicate_weights", "replicate_method", "scale", "rscales", "mse",
+            "combined_weights", "rho"} <= set(params)
+    assert "replicate_weights" not in {f.name for f in dataclasses.fields(sw.Design)}
+
+
 def test_mse_centres_on_full_sample():
     rng = np.random.default_rng(4)
     d = _design(_clustered(rng))
@@ -402,3 +435,74 @@ def test_replicates_of_an_adjusted_design_refused():
     for col in reps.columns:  # every replicate re-calibrated to the same totals
         got = reps[col].groupby(df["g"]).sum()
         np.testing.assert_allclose(got.to_numpy(), [100.0, 120.0], rtol=1e-9)
+
+
+def _replicate_by_definition(df, d_r, adjust):
+    """The full-sample adjuster applied to replicate r's weights (units it leaves out
+    dropped): what replaying the adjustment on that replicate means."""
+    kept = d_r > 0
+    sub = sw.Design(df[kept], weights=pd.Series(d_r[kept], index=df.index[kept]))
+    return adjust(sub).weights.reindex(df.index, fill_value=0.0).to_numpy()
+
+
+def test_nonresponse_replayed_per_replicate():
+    """adjust_nonresponse on a replicate design: every replicate carries its own class
+    totals to its respondents; the full sample is unchanged."""
+    rng = np.random.default_rng(11)
+    df = _clustered(rng, H=3, psus=(3, 5), units=(2, 4))
+    df["resp"] = rng.random(len(df)) < 0.7
+    df.loc[df.groupby("c").head(2).index, "resp"] = True
+    r = sw.replicate(_design(df), method="jkn")
+    a = sw.adjust_nonresponse(r, responded="resp", classes="c")
+    assert isinstance(a.variance, ReplicateWeights) and a.variance.history[-1] == "NonresponseResult"
+    plain = sw.adjust_nonresponse(_design(df), responded="resp", classes="c")
+    np.testing.assert_allclose(a.weights, plain.weights, rtol=1e-13)
+    base = r.replicate_weights.to_numpy()
+    got = a.replicate_weights.to_numpy()
+    resp = df["resp"].to_numpy()
+    for j in (0, 5, base.shape[1] - 1):
+        want = _replicate_by_definition(
+            df, base[:, j], lambda s: sw.adjust_nonresponse(s, responded="resp", classes="c"))
+        np.testing.assert_allclose(got[:, j], want[resp], rtol=1e-12)
+    # a class whose respondents all sit in the PSU a replicate deletes
+    one = df[df["resp"]].groupby("c").head(1)
+    df2 = df.copy()
+    df2.loc[(df2["c"] == "x") & df2["resp"], "resp"] = False
+    df2.loc[one.index[one["c"] == "x"], "resp"] = True
+    r2 = sw.replicate(_design(df2), method="jkn")
+    with pytest.raises(sw.errors.CalibrationError, match="in a replicate, response class 'x'.*collapse="):
+        sw.adjust_nonresponse(r2, responded="resp", classes="c")
+    c = sw.calibrate(r, {"g": {"a": 100.0, "b": 120.0}})
+    with pytest.raises(DesignError, match="already calibrated"):
+        sw.adjust_nonresponse(c, responded="resp", classes="c")
+
+
+def test_trimming_a_calibrated_replicate_design_recalibrates_every_replicate():
+    """trim_weights on a calibrated replicate design re-calibrates each replicate from
+    its own starting weights within the bounds, as it does the full sample."""
+    rng = np.random.default_rng(5)
+    df = _clustered(rng, H=3, psus=(3, 5), units=(2, 4))
+    margins = {"g": {"a": 100.0, "b": 120.0}}
+    r = sw.replicate(_design(df, fpc=False), method="jkn")
+    c = sw.calibrate(r, margins)
+    w = c.weights.to_numpy()
+    lo, hi = float(np.quantile(w, 0.1)), float(np.quantile(w, 0.9))
+    t = sw.trim_weights(c, lower=lo, upper=hi)
+    assert t.history[-1].redistribute == "recalibrated"
+    plain = sw.trim_weights(sw.calibrate(_design(df, fpc=False), margins), lower=lo, upper=hi)
+    np.testing.assert_allclose(t.weights, plain.weights, rtol=1e-12)
+    before, got = r.replicate_weights.to_numpy(), t.replicate_weights.to_numpy()
+    np.testing.assert_array_equal(got == 0, before == 0)
+    g = df["g"].to_numpy()
+    for j in range(got.shape[1]):
+        kept = got[:, j] > 0
+        assert lo - 1e-9 <= got[kept, j].min() and got[kept, j].max() <= hi + 1e-9
+        np.testing.assert_allclose([got[g == "a", j].sum(), got[g == "b", j].sum()],
+                                   [100.0, 120.0], rtol=1e-9)
+    for j in (0, got.shape[1] // 2):
+        want = _replicate_by_definition(
+            df, before[:, j],
+            lambda s: sw.trim_weights(sw.calibrate(s, margins), lower=lo, upper=hi))
+        np.testing.assert_allclose(got[:, j], want, rtol=1e-9, atol=1e-9)
+    # the trimmed variance is the replicates' spread, not the untrimmed one
+    assert sw.mean(t, "y").se.iloc[0] != sw.mean(c, "y").se.iloc[0]

@@ -19,9 +19,8 @@ changes the variance.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import KW_ONLY, InitVar, dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -263,13 +262,6 @@ class Design:
     engine: Any = None
     calibration: Any = field(default=None, repr=False)
     history: tuple = field(default=(), repr=False)
-    replicate_weights: InitVar[Any] = None
-    replicate_method: InitVar[str | None] = None
-    scale: InitVar[float | None] = None
-    rscales: InitVar[Any] = None
-    mse: InitVar[bool] = False
-    combined_weights: InitVar[bool] = True
-    rho: InitVar[float | None] = None
     # the arrays the variance engine reads (derived, never passed in)
     _w: np.ndarray = field(init=False, repr=False, compare=False)
     _h: np.ndarray = field(init=False, repr=False, compare=False)
@@ -283,8 +275,47 @@ class Design:
     _sql: dict | None = field(init=False, repr=False, compare=False)
     _stages: tuple[Stage, ...] | None = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self, replicate_weights=None, replicate_method=None, scale=None,
-                      rscales=None, mse=False, combined_weights=True, rho=None) -> None:
+    def __init__(
+        self,
+        data: pd.DataFrame,
+        *,
+        weights: str | pd.Series | None = None,
+        strata: str | Sequence[str] | pd.Series | None = None,
+        fpc: str | pd.Series | Sequence[str | pd.Series] | None = None,
+        ids: str | Sequence[str] | None = None,
+        lonely_psu: str = "fail",
+        weighting: PostStratification | None = None,
+        variance: VarianceMethod | None = None,
+        engine: Any = None,
+        calibration: Any = None,
+        history: tuple = (),
+        replicate_weights: Any = None,
+        replicate_method: str | None = None,
+        scale: float | None = None,
+        rscales: Any = None,
+        mse: bool = False,
+        combined_weights: bool = True,
+        rho: float | None = None,
+    ) -> None:
+        # Written out rather than generated: the replicate-weight arguments are not
+        # fields.  They are read once into the design's variance method
+        # (ReplicateWeights), which is a field, so ``dataclasses.replace`` (which
+        # passes every field) carries the replicates without re-reading them, and
+        # the ``replicate_weights`` property is free to return the weights as a
+        # DataFrame.  tests/test_replicate.py checks that every init field is a
+        # parameter here with the field's default.
+        for name, value in (("data", data), ("weights", weights), ("strata", strata),
+                            ("fpc", fpc), ("ids", ids), ("lonely_psu", lonely_psu),
+                            ("weighting", weighting), ("variance", variance),
+                            ("engine", engine), ("calibration", calibration),
+                            ("history", history)):
+            object.__setattr__(self, name, value)
+        self._validate(replicate_weights, replicate_method, scale, rscales, mse,
+                       combined_weights, rho)
+
+    def _validate(self, replicate_weights, replicate_method, scale, rscales, mse,
+                  combined_weights, rho) -> None:
+        """Check the specification and derive the integer codes (once per design)."""
         object.__setattr__(self, "_cache", {})
         object.__setattr__(self, "_sql", None)
         engine = resolve_engine(self.data, self.engine)
@@ -828,13 +859,16 @@ class Design:
         return pd.DataFrame({"stratum": self._stratum_labels, "n": self._n_h,
                              "sampling_fraction": self._f_h, "N": N_h, "weight_sum": wsum})
 
-    def _replicate_weights(self) -> pd.DataFrame | None:
+    @property
+    def replicate_weights(self) -> pd.DataFrame | None:
+        """The analysis replicate weights: an (n x R) DataFrame aligned with ``data``,
+        one column per replicate, or ``None`` for a design without replicates.
+
+        Replicates built by :func:`~surveyweights.replicate` are kept as their
+        structure; this materialises them (n x R floats) on each access.
+        """
         v = self.variance
         if not isinstance(v, ReplicateWeights):
-            return None
-        if sys._getframe(1).f_globals.get("__name__") == "dataclasses":
-            # dataclasses.replace() reads init-only arguments back: the replicate
-            # weights travel in the variance method, so pass no (n x R) spec
             return None
         return pd.DataFrame(v.analysis_weights(self), index=self.data.index, columns=list(v.names))
 
@@ -867,13 +901,6 @@ class Design:
                 f"{self.population_size:,.1f}, degf {self.degf}, variance {self.variance.name!r}, "
                 f"engine {self.engine.name!r})")
 
-
-# ``replicate_weights`` is an init-only argument (the spec: columns, a regex, a
-# frame); on a design it reads back the analysis replicate weights as a DataFrame.
-Design.replicate_weights = property(  # type: ignore[assignment]
-    Design._replicate_weights,
-    doc="The analysis replicate weights (n x R DataFrame aligned with data), or None.",
-)
 
 #: The ``replicate_method`` values of a design read from a file.
 FILE_REPLICATE_METHODS: tuple[str, ...] = (

@@ -189,7 +189,9 @@ def replicate(
                    variance=variance)
 
 
-def replay_adjustment(design: Design, adjust, *, label: str) -> ReplicateWeights:
+def replay_adjustment(design: Design, adjust, *, label: str, remember_input: bool = False,
+                      rows: np.ndarray | None = None, before: Any = None,
+                      indexed: bool = False) -> ReplicateWeights:
     """The replicate method of ``design`` after a weight adjustment, replayed per replicate.
 
     An adjuster (calibration, raking, post-stratification, trimming, nonresponse
@@ -208,22 +210,43 @@ def replay_adjustment(design: Design, adjust, *, label: str) -> ReplicateWeights
     adjust : callable
         ``adjust(d)`` -> adjusted weights, for a weight vector ``d`` of shape (n,):
         the adjuster's pure function (e.g. ``d * calibration_factors(d, ...).g``).
+        It may return fewer rows (the respondents of a nonresponse adjustment),
+        the same for every replicate.  With ``indexed=True`` it is called as
+        ``adjust(d, r)`` with the replicate's number r (0-based).
     label : str
         What was replayed, e.g. ``"calibrate(raking)"``.
+    remember_input : bool, keyword-only
+        Keep the replicate weights the adjustment started from (restricted to
+        ``rows``) in the result's ``before``: a calibration does, so that
+        trimming can re-calibrate from them.
+    rows : ndarray of int, optional, keyword-only
+        The input rows the adjusted design keeps (for ``remember_input``).
+    before : optional, keyword-only
+        Otherwise, the ``before`` to carry (a re-calibration keeps its calibration's).
     """
+    from ..variance.replicate import UnitWeights
+
     v = design.variance
     if not isinstance(v, ReplicateWeights):
         raise InputError("replay_adjustment needs a design with replicate weights")
     base = v.analysis_weights(design)
-    out = np.empty((design.n, v.n_replicates))
-    for r in range(v.n_replicates):
-        out[:, r] = adjust(np.ascontiguousarray(base[:, r]))
-    from ..variance.replicate import UnitWeights
-
+    R = v.n_replicates
+    out = None
+    for r in range(R):
+        col = np.ascontiguousarray(base[:, r])
+        got = adjust(col, r) if indexed else adjust(col)
+        if out is None:
+            out = np.empty((len(got), R))
+        out[:, r] = got
+    if remember_input:
+        if rows is None:
+            before = (v.structure, design._w)
+        else:
+            before = (UnitWeights(np.ascontiguousarray(base[np.asarray(rows)])), None)
     structure = UnitWeights(out)
-    rank = structure.rank(None, np.arange(design.n))
+    rank = structure.rank(None, np.arange(out.shape[0]))
     return replace(v, structure=structure, design_degf=int(rank - 1),
-                   history=tuple(v.history) + (label,))
+                   history=tuple(v.history) + (label,), before=before)
 
 
 # --------------------------------------------------------------------------

@@ -404,6 +404,13 @@ class ReplicateWeights:
     design_degf : int
         The design degrees of freedom, R's ``degf``: rank of the analysis
         replicate weights minus 1.
+    history : tuple of str
+        The adjustments replayed on the replicates, oldest first.
+    before : (structure, weights) or None
+        The replicate weights the latest calibration started from (replicate r's
+        are ``structure.column(weights, r)``), which
+        :func:`~surveyweights.trim_weights` re-calibrates within its bounds, as it
+        does with the full-sample design weights.
     name : str
         ``type``, shown in the design's repr.
     """
@@ -417,6 +424,7 @@ class ReplicateWeights:
     names: tuple[str, ...] = ()
     design_degf: int | None = None
     history: tuple[str, ...] = ()
+    before: Any = field(default=None, repr=False)
     name: str = field(init=False)
 
     def __post_init__(self) -> None:

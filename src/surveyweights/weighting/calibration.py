@@ -987,7 +987,7 @@ def _require_design(design) -> None:
 
 
 def _adjusted(design, weights: np.ndarray, *, variance, calibration, record, data=None,
-              strata=None, fpc=None, replay=None):
+              strata=None, fpc=None, replay=None, replay_options=None):
     """A copy of ``design`` with new weights, variance method and history.
 
     With the same rows, the design's validated codes (strata, PSUs, fpc) are kept
@@ -1008,7 +1008,8 @@ def _adjusted(design, weights: np.ndarray, *, variance, calibration, record, dat
             )
         from ..design.replicate import replay_adjustment
 
-        variance = replay_adjustment(design, replay, label=type(record).__name__)
+        variance = replay_adjustment(design, replay, label=type(record).__name__,
+                                     **(replay_options or {}))
     history = tuple(design.history) + (record,)
     if data is None:
         w = np.ascontiguousarray(weights, dtype=float)
@@ -1203,7 +1204,7 @@ def calibrate(
     variance_method = design.variance if isinstance(design.variance, ReplicateWeights) \
         else _stack(design.variance, step)
     return _adjusted(design, w, variance=variance_method, calibration=result, record=result,
-                     replay=replay)
+                     replay=replay, replay_options={"remember_input": True})
 
 
 def _stack(method, step) -> CalibratedVariance:

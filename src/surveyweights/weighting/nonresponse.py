@@ -36,6 +36,7 @@ from .._strata import as_columns, check_columns, show
 from .. import _display
 from ..errors import CalibrationError, DesignError, InputError, MissingValueError
 from ..variance.calibrated import CalibratedVariance, ResidualStep
+from ..variance.replicate import ReplicateWeights
 from .calibration import (
     CalibrationResult,
     _adjusted,
@@ -173,7 +174,8 @@ def adjust_nonresponse(
     """
     _require_design(design)
 
-    if isinstance(design.variance, CalibratedVariance):
+    if isinstance(design.variance, CalibratedVariance) or (
+            isinstance(design.variance, ReplicateWeights) and design.calibration is not None):
         raise DesignError(
             "this design is already calibrated; adjust the full sample for nonresponse first "
             "and calibrate the respondents' design afterwards"
@@ -270,8 +272,48 @@ def adjust_nonresponse(
     out["adjustment"] = 1.0 / out["weighted_response_rate"]
     record = NonresponseResult(classes=cols, table=out, n_sampled=len(data),
                                n_responded=int(resp.sum()), calibration=result)
-    step = ResidualStep(spec.aux, rd, fit.g, fit.columns)
-    return _adjusted(design, w, variance=CalibratedVariance(design.variance, (step,)),
+    replay = options = None
+    if isinstance(design.variance, ReplicateWeights):
+        replay = _replicate_replay(data, cols, cmap, list(agg), resp)
+        options = {"remember_input": True, "rows": np.flatnonzero(resp)}
+        variance = design.variance  # replaced by the replay
+    else:
+        step = ResidualStep(spec.aux, rd, fit.g, fit.columns)
+        variance = CalibratedVariance(design.variance, (step,))
+    return _adjusted(design, w, variance=variance,
                      calibration=result, record=record, data=data[resp],
                      strata=None if design.strata is None else design.strata[resp],
-                     fpc=None if design.fpc is None else design.fpc[resp])
+                     fpc=None if design.fpc is None else design.fpc[resp],
+                     replay=replay, replay_options=options)
+
+
+def _replicate_replay(data: pd.DataFrame, cols, cmap: dict, classes: list, resp: np.ndarray):
+    """The adjustment of one replicate's weights d_r (all sampled units) -> the
+    respondents' weights d_r,i * (sum_{sampled in c} d_r) / (sum_{responded in c} d_r).
+
+    Each replicate carries its own class totals, so the replicate variance includes
+    the variation of the full sample's class totals (the first phase), which the
+    linearization of a design without replicates leaves out.
+    """
+    index = {m: i for i, m in enumerate(classes)}
+    keys = zip(*(data[c].tolist() for c in cols))
+    cls = np.fromiter((index[cmap.get(k, k)] for k in keys), dtype=np.intp, count=len(data))
+    C = len(classes)
+
+    def replay(d_r: np.ndarray) -> np.ndarray:
+        total = np.bincount(cls, weights=d_r, minlength=C)
+        kept = np.bincount(cls, weights=np.where(resp, d_r, 0.0), minlength=C)
+        lost = (kept <= 0) & (total > 0)
+        if lost.any():
+            m = classes[int(np.flatnonzero(lost)[0])]
+            shown = show(m[0]) if len(m) == 1 else str(m)
+            raise CalibrationError(
+                f"in a replicate, response class {shown} of {list(cols)} keeps weight "
+                f"{show(float(total[index[m]]))} but none of its respondents (the replicate "
+                f"dropped their PSUs), so its weight cannot be carried; merge the class into "
+                f"a similar one with collapse={{{shown}: ...}}"
+            )
+        factor = np.divide(total, kept, out=np.zeros(C), where=kept > 0)
+        return (d_r * factor[cls])[resp]
+
+    return replay

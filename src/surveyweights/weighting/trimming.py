@@ -34,6 +34,12 @@ Two cases:
   variance then takes the residuals of this calibration.  If no weights within
   the bounds reproduce the margins, :class:`~surveyweights.errors.CalibrationError`
   says which bounds the sample allows.
+
+On a replicate-weight design the same is done to every replicate: trimming and
+redistributing each replicate column (units a replicate leaves out stay out), or,
+for a calibrated design, re-calibrating each replicate from the weights its
+calibration started from (``ReplicateWeights.before``) to the totals it was
+calibrated to, with its weights in the bounds.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ from .._strata import show
 from .. import _display
 from ..errors import CalibrationError, InputError
 from ..variance.calibrated import CalibratedVariance, ResidualStep
+from ..variance.replicate import ReplicateWeights
 from .calibration import (
     CalibrationResult,
     _adjusted,
@@ -57,6 +64,7 @@ from .calibration import (
     _report,
     _require_design,
     _Spec,
+    calibration_factors,
 )
 
 __all__ = ["REDISTRIBUTE", "TrimmingResult", "trim_weights"]
@@ -236,8 +244,15 @@ def trim_weights(
     n_below, n_above = int(np.sum(w0 < lo)), int(np.sum(w0 > hi))
     before = design.weights.rename("weight")
     cal = design.calibration
-    if cal is not None and isinstance(design.variance, CalibratedVariance):
-        result, w, variance = _recalibrate(design, cal, lo, hi, tolerance, max_iterations)
+    replicated = isinstance(design.variance, ReplicateWeights)
+    if cal is not None and (isinstance(design.variance, CalibratedVariance) or replicated):
+        if replicated and design.variance.before is None:
+            raise InputError(
+                "this replicate design is calibrated, but the replicate weights its calibration "
+                "started from are not kept, so its replicates cannot be re-calibrated within the "
+                "bounds; trim the design before calibrating it, or calibrate it with sw.calibrate"
+            )
+        result, w, variance, fitted = _recalibrate(design, cal, lo, hi, tolerance, max_iterations)
         mode = "recalibrated"
     else:
         total = float(w0.sum())
@@ -266,8 +281,12 @@ def trim_weights(
         weights_before=before, weights_after=pd.Series(w, index=design.data.index, name="weight"),
         kish=_kish(w0, w), calibration=result,
     )
-    replay = None
-    if mode != "recalibrated":
+    replay = options = None
+    if mode == "recalibrated" and replicated:
+        replay = _replicate_recalibration(design.variance.before, cal, lo, hi, *fitted,
+                                          tolerance=tolerance, max_iterations=max_iterations)
+        options = {"indexed": True, "before": design.variance.before}
+    elif mode != "recalibrated":
         def replay(d_r: np.ndarray) -> np.ndarray:
             # the same trimming on a replicate's weights; units a replicate leaves out
             # (weight 0, e.g. the jackknife's deleted PSU) stay out (R's trimWeights on a
@@ -278,7 +297,47 @@ def trim_weights(
             return out
     return _adjusted(design, w, variance=variance,
                      calibration=result if result is not None else cal, record=record,
-                     replay=replay)
+                     replay=replay, replay_options=options)
+
+
+def _replicate_recalibration(before, cal: CalibrationResult, lo: float, hi: float, method: str,
+                             columns, *, tolerance, max_iterations):
+    """The re-calibration within [lo, hi] of replicate r, as of the full sample: from the
+    weights d_r its calibration started from, to the totals its calibrated weights
+    reproduce (the margins, or a nonresponse adjustment's replicate class totals),
+    with each unit's g in [lo / d_r,i, hi / d_r,i] and the calibration's own bounds.
+    Units a replicate leaves out (d_r,i = 0) stay out."""
+    structure, base_w = before
+    aux = cal.auxiliaries
+    b_lo, b_hi = cal.bounds
+
+    def replay(current: np.ndarray, r: int) -> np.ndarray:
+        d = np.asarray(structure.column(base_w, r), dtype=float)
+        totals = aux.rmatvec(current)
+        kept = d > 0
+        safe = np.where(kept, d, 1.0)
+        glo = np.where(kept, np.maximum(lo / safe, b_lo), b_lo)
+        ghi = np.where(kept, np.minimum(hi / safe, b_hi), b_hi)
+        if np.any(glo > ghi):
+            raise CalibrationError(
+                f"in replicate {r + 1} a unit's starting weight and the calibration bounds "
+                f"{cal.bounds} leave no weight in [{show(lo)}, {show(hi)}]; widen the trimming "
+                f"bounds"
+            )
+        how = method
+        if how == "logit" and not (np.all(glo < 1) and np.all(ghi > 1)):
+            how = "linear"
+        fit = calibration_factors(d, aux, totals, method=how, bounds=(glo, ghi),
+                                  tolerance=tolerance, max_iterations=max_iterations,
+                                  columns=columns)
+        if not fit.converged:
+            raise CalibrationError(
+                f"no weights of replicate {r + 1} within [{show(lo)}, {show(hi)}] reproduce "
+                f"the margins, although the full sample's do; widen the bounds"
+            )
+        return np.where(kept, np.clip(d * fit.g, lo, hi), 0.0)
+
+    return replay
 
 
 def _recalibrate(design, cal: CalibrationResult, lo: float, hi: float, tolerance, max_iterations):
@@ -310,9 +369,11 @@ def _recalibrate(design, cal: CalibrationResult, lo: float, hi: float, tolerance
     report = _recompute(report, cal, w)
     result = replace(result, report=report, method=method, variance="calibration")
     variance = design.variance
-    step = ResidualStep(cal.auxiliaries, d, w / d, fit.columns)
-    variance = CalibratedVariance(variance.base, variance.steps[:-1] + (step,), variance.name)
-    return result, w, variance
+    if isinstance(variance, CalibratedVariance):
+        step = ResidualStep(cal.auxiliaries, d, w / d, fit.columns)
+        variance = CalibratedVariance(variance.base, variance.steps[:-1] + (step,), variance.name)
+    # (a replicate design's method is replaced by the per-replicate replay)
+    return result, w, variance, (method, fit.columns)
 
 
 class _Label:
