@@ -139,6 +139,23 @@ def from_level_sums(cnt: np.ndarray, sw: np.ndarray, sw2: np.ndarray, sel: np.nd
     mll = s2 - _safe_div(s * s, nn)
     mlw = s2 - _safe_div(s * sw_obs[:, :, None], nn)
     mww = sw2_obs - _safe_div(sw_obs * sw_obs, n.astype(float))
+    # Cells whose weights are equal (the usual N_h/n_h): the one-pass moments leave
+    # rounding noise where the centred moments are 0 (a cell whose units all have
+    # the same score then gets an SE of about 1e-10 instead of 0, and the interval
+    # methods treat it as a real SE).  There, with c^2 = sum w^2 / n, the moments are
+    # exactly mww = mlw = 0 and mll = c^2 n_l (n - n_l) / n (0 when n_l is 0 or n),
+    # with n_l = s / c rounded to a whole number (the level counts are not always
+    # counted).  "Equal" is judged at rounding level: sum (w - wbar)^2 <= 8 (n + 1)
+    # eps sum w^2.
+    const = (n > 0) & (mww <= 8.0 * (n + 1) * np.finfo(float).eps * sw2_obs)
+    if const.any():
+        c = _safe_div(sw_obs, n.astype(float))[:, :, None]
+        cnt_l = np.rint(_safe_div(s, c))
+        c2 = _safe_div(sw2_obs, n.astype(float))[:, :, None]
+        exact = _safe_div(c2 * cnt_l * (nn - cnt_l), nn)
+        mll = np.where(const[:, :, None], exact, mll)
+        mlw = np.where(const[:, :, None], 0.0, mlw)
+        mww = np.where(const, 0.0, mww)
     return CellStats(n=n, n_all=n_all, sw=sw_obs, s=s, m=np.zeros_like(s), q=s.copy(),
                      mll=mll, mlw=mlw, mww=mww, level_sw2=s2)
 
