@@ -243,12 +243,33 @@ class ClusterFactors:
         return (self.factors.T @ t.reshape(C, G * K)).reshape(self.n_replicates, G, K)
 
     def rank(self, w: np.ndarray, rows: np.ndarray) -> int:
-        touched = np.unique(self.cluster[rows])
-        if len(touched) == self.factors.shape[0]:  # every PSU: the design's rank, once
+        touched = np.zeros(self.factors.shape[0], dtype=bool)
+        touched[self.cluster[rows]] = True
+        return self.rank_of_touched(touched)
+
+    def domain_ranks(self, group: np.ndarray, n_groups: int) -> np.ndarray:
+        """:meth:`rank` of every domain's rows, from one pass over the units."""
+        return _touched_ranks(self.cluster, self.factors.shape[0], group, n_groups,
+                              self.rank_of_touched)
+
+    def rank_of_touched(self, touched: np.ndarray) -> int:
+        if touched.all():  # every PSU: the design's rank, once
             if "all" not in self._full_rank:
                 self._full_rank["all"] = numerical_rank(self.factors)
             return self._full_rank["all"]
         return numerical_rank(self.factors[touched])
+
+
+def _touched_ranks(cluster: np.ndarray, n_clusters: int, group: np.ndarray, n_groups: int,
+                   rank_of_touched) -> np.ndarray:
+    """The rank of each domain's PSU rows: which PSUs hold rows of which domain from one
+    ``bincount`` over the units, then the structure's rank of those PSUs."""
+    G = int(n_groups)
+    inside = group >= 0
+    code = cluster * G + group if inside.all() else cluster[inside] * G + group[inside]
+    touched = np.bincount(code, minlength=n_clusters * G).reshape(n_clusters, G) > 0
+    return np.array([rank_of_touched(touched[:, g]) if touched[:, g].any() else 0
+                     for g in range(G)])
 
 
 @dataclass(frozen=True, eq=False)
@@ -332,9 +353,16 @@ class JackknifeFactors:
         m minus the dimension of its solutions (plus the k0 - 1 free directions of
         the k0 PSUs summed in Z).
         """
-        C = self.n_clusters
-        touched = np.zeros(C, dtype=bool)
+        touched = np.zeros(self.n_clusters, dtype=bool)
         touched[self.cluster[rows]] = True
+        return self.rank_of_touched(touched)
+
+    def domain_ranks(self, group: np.ndarray, n_groups: int) -> np.ndarray:
+        """:meth:`rank` of every domain's rows, from one pass over the units."""
+        return _touched_ranks(self.cluster, self.n_clusters, group, n_groups, self.rank_of_touched)
+
+    def rank_of_touched(self, touched: np.ndarray) -> int:
+        """:meth:`rank` given which PSUs (a boolean per PSU) hold rows of the domain."""
         m = int(touched.sum())
         if m == 0:
             return 0
@@ -525,6 +553,8 @@ class ReplicateWeights:
     def domain_df(self, design, group, n_groups) -> np.ndarray:
         """R's ``degf(design[domain, ])``: rank of the domain's replicate weights minus 1."""
         group = np.asarray(group)
+        if hasattr(self.structure, "domain_ranks"):  # PSU structures: one pass for all domains
+            return self.structure.domain_ranks(group, n_groups) - 1.0
         w = design._w
         return np.array([self.structure.rank(w, np.flatnonzero(group == g)) - 1.0
                          for g in range(int(n_groups))])
