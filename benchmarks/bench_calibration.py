@@ -42,26 +42,17 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import argparse  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import surveyweights as sw  # noqa: E402
+from bench_engine import timed  # shared with every benchmark here
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks"
 TARGETS = {"rake_7000_96": ("seconds", 0.1), "rake_1e6_2x100": ("seconds", 1.0),
            "mean_calibrated": ("ratio", 2.0), "mean_calibrated_by10": ("ratio", None)}
-
-
-def timed(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
 
 
 def ipf(w: np.ndarray, codes: list[np.ndarray], targets: list[np.ndarray],

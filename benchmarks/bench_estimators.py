@@ -27,13 +27,13 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 import surveyweights as sw
+from bench_engine import timed  # shared with every benchmark here
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks"
 
@@ -53,15 +53,6 @@ def make_data(n: int, rng: np.random.Generator) -> pd.DataFrame:
         "turnover": turnover, "log_turnover": np.log(turnover), "ai": ai,
         "ai_budget": ai * turnover * rng.uniform(0, 0.05, size=n),
     })
-
-
-def timed(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
 
 
 def run(n: int, repeat: int, rng: np.random.Generator) -> dict:

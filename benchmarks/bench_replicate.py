@@ -40,6 +40,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import surveyweights as sw  # noqa: E402
+from bench_engine import timed  # shared with every benchmark here
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks"
 
@@ -59,15 +60,6 @@ def make_data(n: int, n_psu: int, rng: np.random.Generator) -> pd.DataFrame:
         "y": rng.normal(10, 3, n) + (psu % 7),
         "b": (rng.random(n) < 0.4).astype(np.int8),
     })
-
-
-def timed(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
 
 
 def main() -> None:

@@ -41,13 +41,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 import surveyweights as sw
+from bench_engine import baseline, peak_bytes, timed  # shared with every benchmark here
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks"
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,42 +93,6 @@ def make_data(n: int, domains: int, rng: np.random.Generator) -> pd.DataFrame:
         "x": rng.lognormal(3.0, 1.0, n),
         "N": N[idx],
     })
-
-
-def baseline(h, d, D, w, y, n_h, f_h):
-    """Per-domain proportions and SEs from one pass of bincount moments (the floor)."""
-    H = len(n_h)
-    code = h.astype(np.int64) * D + d
-    wy = w * y
-    w2 = w * w
-    A = np.bincount(code, weights=w, minlength=H * D).reshape(H, D)
-    B = np.bincount(code, weights=wy, minlength=H * D).reshape(H, D)
-    C = np.bincount(code, weights=w2, minlength=H * D).reshape(H, D)
-    E = np.bincount(code, weights=w2 * y, minlength=H * D).reshape(H, D)
-    W = A.sum(axis=0)
-    p = B.sum(axis=0) / W
-    s1 = (B - p * A) / W
-    s2 = (E - 2 * p * E + p * p * C) / (W * W)
-    v = ((1 - f_h) * n_h / (n_h - 1))[:, None] * (s2 - s1 * s1 / n_h[:, None])
-    return p, np.sqrt(v.sum(axis=0))
-
-
-def timed(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
-
-
-def peak_bytes(fn) -> int:
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    fn()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return int(peak)
 
 
 _OLD = """
