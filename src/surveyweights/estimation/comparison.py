@@ -374,9 +374,10 @@ def _check_two_levels(row: str, column: str, nr: int, nc: int) -> None:
 
 def _selected_codes(e) -> np.ndarray:
     """Codes 0..L-1 of an encoded item's estimated levels; -1 for missing or other codes."""
-    lut = np.full(e.K + 1, -1, dtype=np.intp)
-    lut[np.asarray(e.sel) + 1] = np.arange(len(e.sel))
-    return lut[e.k.astype(np.intp) + 1]
+    # the last entry is the -1 that a missing code (-1) indexes: no shifted copy of k
+    lut = np.full(e.K + 1, -1, dtype=np.int32)
+    lut[np.asarray(e.sel)] = np.arange(len(e.sel))
+    return lut[e.k]
 
 
 def _kept(e, keep: np.ndarray) -> np.ndarray:
@@ -526,11 +527,17 @@ def chisq_test(
             if na == "error" and (e.missing & in_subset).any():
                 raise missing_error(e.name, e.missing & in_subset, data.index)
         row_levels, col_levels = er.levels, ec.levels
-        # level codes 0..L-1 of the estimated levels (-1: missing or another code)
+        Lr, Lc = len(row_levels), len(col_levels)
+        # one code per (column level, row level) of the estimated levels, Lr * Lc for
+        # units outside the subset or with a missing or other code: one pass gives the
+        # observed levels (a two-way count) and, through a lookup, each unit's cell
         kr, kc = _selected_codes(er), _selected_codes(ec)
-        inside = in_subset & (kr >= 0) & (kc >= 0)
-        keep_r = np.bincount(kr[inside], minlength=len(row_levels)) > 0
-        keep_c = np.bincount(kc[inside], minlength=len(col_levels)) > 0
+        outside = Lr * Lc
+        pair = np.where(in_subset & (kr >= 0) & (kc >= 0), kc * Lr + kr, outside)
+        counts = np.bincount(pair, minlength=outside + 1)[:outside].reshape(Lc, Lr)
+        inside = pair != outside
+        keep_r = counts.sum(axis=0) > 0
+        keep_c = counts.sum(axis=1) > 0
         nr, nc = int(keep_r.sum()), int(keep_c.sum())
         _check_two_levels(row, column, nr, nc)
         N = float(mask.sum())
@@ -538,7 +545,10 @@ def chisq_test(
         rank_c = np.cumsum(keep_c) - 1
         if uses_cells(vm):
             # cells with the row index varying fastest, as R
-            joint = np.where(inside, rank_c[kc] * nr + rank_r[kr], -1)
+            lut = np.full(outside + 1, -1, dtype=np.int32)
+            lut[:outside] = np.where(keep_c[:, None] & keep_r[None, :],
+                                     rank_c[:, None] * nr + rank_r[None, :], -1).ravel()
+            joint = lut[pair]
             cells, _ = memory.indicator_cells(cell_codes(design, dom.code, 1), joint, nr * nc,
                                               np.arange(nr * nc), design._w, design._w2,
                                               design.n_strata, 1, psu=design._psu)
