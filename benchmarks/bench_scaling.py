@@ -36,6 +36,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 import sys
@@ -271,7 +272,7 @@ def main() -> None:
         a.rows, a.domains, a.domain_rows, a.threads = "1e5,1e6,1e7", "11,440,4400", "1e6", "1,2"
         a.parquet_rows, a.memory_limit, a.repeat = "2e7", "512MB", 3
     threads = [int(t) for t in a.threads.split(",")]
-    meta = {**machine(), "command": " ".join(["python", "benchmarks/bench_scaling.py", *sys.argv[1:]])}
+    meta = {**machine(), "command": shlex.join(["python", "benchmarks/bench_scaling.py", *sys.argv[1:]])}
     print(json.dumps(meta), flush=True)
     rows: list[dict] = []
     with tempfile.TemporaryDirectory() as t:
