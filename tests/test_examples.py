@@ -92,3 +92,8 @@ def test_survey_waves_example():
     # the printed SE of the change is the root of the summed squared wave SEs
     se, a, b = map(float, re.search(r"SE ([\d.]+) pp = sqrt\(([\d.]+)\^2 \+ ([\d.]+)\^2\)", out).groups())
     assert abs(se - (a * a + b * b) ** 0.5) < 0.01
+    # the output shown on the estimators page is what the script prints
+    page = (EXAMPLES.parent / "docs" / "estimators.md").read_text(encoding="utf-8")
+    shown = re.search(r'--8<-- "examples/survey_waves.py"\n```\n\nIts output:\n\n```text\n(.*?)```',
+                      page, re.S).group(1)
+    assert shown == out
