@@ -127,21 +127,7 @@ PLANTS = [
           COMPARISON,
           "vm.cell_domain_df(design, cells, members=coef != 0)[0]",
           "vm.cell_domain_df(design, cells, members=np.ones(len(coef), dtype=bool))[0]"),
-    Plant("6a", "`difference()` returns a one-sided p-value (in memory)",
-          COMPARISON,
-          "    pval = np.where(dfs > 0, 2 * stats.t.sf(np.abs(tstat), np.where(dfs > 0, dfs, 1.0)), np.nan)\n"
-          "    pval = np.where((se == 0) & (diff == 0) & (dfs > 0), 1.0, pval)  # known exactly: no gap\n"
-          "    label = f\"{show(between[0])} - {show(between[1])}\"\n"
-          "    table = pd.DataFrame({\n"
-          "        \"variable\": variable,\n"
-          "        \"level\": pd.Series(list(it.levels)",
-          "    pval = np.where(dfs > 0, stats.t.sf(np.abs(tstat), np.where(dfs > 0, dfs, 1.0)), np.nan)\n"
-          "    pval = np.where((se == 0) & (diff == 0) & (dfs > 0), 1.0, pval)  # known exactly: no gap\n"
-          "    label = f\"{show(between[0])} - {show(between[1])}\"\n"
-          "    table = pd.DataFrame({\n"
-          "        \"variable\": variable,\n"
-          "        \"level\": pd.Series(list(it.levels)"),
-    Plant("6b", "`difference()` returns a one-sided p-value (SQL engines, `_difference_table`)",
+    Plant("6", "`difference()` returns a one-sided p-value (`_difference_table`, shared by every engine)",
           COMPARISON,
           "    pval = np.where(dfs > 0, 2 * stats.t.sf(np.abs(tstat), np.where(dfs > 0, dfs, 1.0)), np.nan)\n"
           "    pval = np.where((se == 0) & (diff == 0) & (dfs > 0), 1.0, pval)  # known exactly: no gap\n"

@@ -254,35 +254,8 @@ def difference(
     ddf = np.full((1, y.shape[1]), design.variance.domain_df(design, np.where(
         (dom.code == ia) | (dom.code == ib), 0, -1), 1)[0])
     dfs = resolve_df(df, design_df=ddf, satterthwaite=lin.satterthwaite_df)[0]
-    diff = est[0] - est[1]
-    # intervals as every estimator: zero df gives the whole range, with the warning
-    lo, hi = _interval("mean", "wald", diff, se, dfs, lv, np.ones_like(diff))
-    if it.categorical:  # a difference of proportions lies in [-1, 1]
-        lo, hi = np.where(dfs > 0, lo, -1.0), np.where(dfs > 0, hi, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tstat = diff / se
-    # two-sided p-value of a zero difference; NaN where no t distribution exists (df 0)
-    # or where both the difference and its SE are 0
-    pval = np.where(dfs > 0, 2 * stats.t.sf(np.abs(tstat), np.where(dfs > 0, dfs, 1.0)), np.nan)
-    pval = np.where((se == 0) & (diff == 0) & (dfs > 0), 1.0, pval)  # known exactly: no gap
-    label = f"{show(between[0])} - {show(between[1])}"
-    table = pd.DataFrame({
-        "variable": variable,
-        "level": pd.Series(list(it.levels), dtype=object),
-        "contrast": label,
-        "estimate": diff,
-        "se": se,
-        "ci_low": lo,
-        "ci_high": hi,
-        "df": dfs,
-        "statistic": tstat,
-        "p_value": pval,
-        "estimate_a": est[0],
-        "estimate_b": est[1],
-        "method": "wald",
-        "confidence_level": lv,
-    })
-    return Difference(dom.by, between, lv, table)
+    return _difference_table(variable, it.levels, est, se, dfs, lv, between, dom.by,
+                             categorical=it.categorical)
 
 
 def _difference_sql(design, variable, *, by, between, level, subset, lv, df, na, kind):
