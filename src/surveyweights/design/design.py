@@ -700,8 +700,17 @@ class Design:
         if self._sql is None:
             return self
         data = self.engine.collect()
-        return Design(data, weights=self.weights, strata=self.strata, fpc=self.fpc, ids=self.ids,
-                      lonely_psu=self.lonely_psu, variance=self.variance)
+        steps = getattr(self.variance, "steps", None)
+        calibrated = steps is not None and hasattr(self.variance, "cell_variance")
+        out = Design(data, weights=self.weights, strata=self.strata, fpc=self.fpc, ids=self.ids,
+                     lonely_psu=self.lonely_psu,
+                     variance=self.variance.base if calibrated else self.variance)
+        if calibrated:  # calibrated on the engine: the same calibrations replayed in memory
+            from ..weighting.calibration import calibrate
+
+            for step in steps:
+                out = calibrate(out, **step.call)
+        return out
 
     # ----------------------------------------------------------------- builders
     @classmethod
