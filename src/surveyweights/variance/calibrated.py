@@ -378,10 +378,9 @@ class CellCalibratedVariance:
         ss += (n_h - k)[:, None] * zbar * zbar
         return s1, ss, (T, hp, zbar, k)
 
-    @staticmethod
-    def _atoms(cells):
-        if cells.atoms is None:
-            raise InputError("a calibrated SQL design needs the per-atom sums of its estimator")
+    def _atoms_of(self, design, cells):
+        if cells.atoms is None:  # an estimator whose queries do not produce the atoms
+            raise self._unit(design)
         return cells.atoms
 
     def _columns(self, atoms, centre, divisor, coef=None):
@@ -411,7 +410,7 @@ class CellCalibratedVariance:
 
     # -- the cell-level entry points -------------------------------------------
     def cell_variance(self, design, cells, centre, divisor) -> DomainVariance:
-        atoms = self._atoms(cells)
+        atoms = self._atoms_of(design, cells)
         G, L = np.shape(centre)
         alpha, V, lev = self._columns(atoms, centre, divisor)
         S, ssw, _ = self._residuals(atoms, alpha, V, lev)
@@ -421,7 +420,7 @@ class CellCalibratedVariance:
                             np.ones((H, G), dtype=bool))
 
     def cell_contrast_variance(self, design, cells, centre, divisor, coef) -> DomainVariance:
-        atoms = self._atoms(cells)
+        atoms = self._atoms_of(design, cells)
         L = np.shape(centre)[1]
         alpha, V, lev = self._columns(atoms, centre, divisor, coef=coef)
         S, ssw, _ = self._residuals(atoms, alpha, V, lev)
@@ -432,7 +431,7 @@ class CellCalibratedVariance:
 
     def cell_covariance(self, design, cells, centre, divisor) -> np.ndarray:
         """The L x L covariance of one domain's L indicator estimates (Rao-Scott)."""
-        atoms = self._atoms(cells)
+        atoms = self._atoms_of(design, cells)
         if np.any(atoms.mll) or np.any(atoms.mlw):
             raise InputError("a covariance between columns needs an indicator item's level sums")
         alpha, V, lev = self._columns(atoms, centre, divisor)
