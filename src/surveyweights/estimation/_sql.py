@@ -24,6 +24,7 @@ from ..engines.cells import (CalibrationAtoms, centred_weight_ss, cluster_from_l
 from ..engines.sql import SOURCE
 from ..errors import DomainError, InputError, MissingValueError, user_stacklevel
 from ..expressions import Expression, parse
+from ..variance.calibrated import CellCalibratedVariance
 
 
 def _where(design, subset: Any) -> str:
@@ -156,8 +157,7 @@ class _Cells:
 
 def _calibrated(design) -> bool:
     """Whether the design's variance needs the per-atom sums of a SQL calibration."""
-    return getattr(design.variance, "steps", None) is not None and \
-        hasattr(design.variance, "cell_variance")
+    return isinstance(design.variance, CellCalibratedVariance)
 
 
 def _atom_query(design, by_cols, subset, items: list[tuple[str, str]], aggs: list[str],

@@ -260,16 +260,16 @@ class CellStep:
     residual : ResidualStep
         The d-weighted regression on the cells' auxiliaries (``aux`` has one row per
         cell, ``d`` the cells' sums of the weights before this calibration).
-    call : dict
-        The arguments of the :func:`~surveyweights.calibrate` call, replayed by
-        ``design.collect()``.
+    replay : callable
+        ``replay(design)``: the same calibration of an in-memory design
+        (``design.collect()``).
     """
 
     columns: tuple
     keys: Any
     g: np.ndarray
     residual: ResidualStep
-    call: dict = field(default_factory=dict, repr=False, compare=False)
+    replay: Any = field(default=None, repr=False, compare=False)
 
     def index_of(self, values: dict) -> np.ndarray:
         """The cell of each row of ``values`` (column name -> array), -1 if none."""
@@ -323,6 +323,12 @@ class CellCalibratedVariance:
         for st in self.steps:
             out += [c for c in st.columns if c not in out]
         return tuple(out)
+
+    def replay(self, design):
+        """The same calibrations, in order, of an in-memory ``design`` (its base design)."""
+        for st in self.steps:
+            design = st.replay(design)
+        return design
 
     def then(self, step: CellStep) -> CellCalibratedVariance:
         """This method with one more calibration step."""

@@ -72,6 +72,7 @@ from .. import _display
 from ..errors import CalibrationError, ConvergenceError, InputError, MissingValueError
 from ..variance.calibrated import CalibratedVariance, RakeStep, ResidualStep
 from ..variance.replicate import ReplicateWeights
+from ..engines.calibration import CellWeights, calibrated_design, calibration_cells
 from .auxiliary import AuxiliaryMatrix, CategoricalBlock, NumericBlock
 from .poststratify import kish_summary
 
@@ -763,7 +764,8 @@ class CalibrationResult:
         Newton iterations.
     tolerance : float
     g : pandas.Series
-        The calibration factors w / d, aligned with the data.
+        The calibration factors w / d, aligned with the data (on a SQL engine: one
+        per calibration cell, indexed by the margin variables' values).
     report : pandas.DataFrame
         One row per margin cell: ``margin``, ``level`` (``"(total)"`` for a numeric
         auxiliary), ``target``, ``initial`` (weighted total before), ``achieved``
@@ -866,22 +868,6 @@ def _g_summary(g: np.ndarray, lo: np.ndarray, hi: np.ndarray, counts=None) -> pd
     s["n_at_lower"] = float(np.sum(c * (np.isfinite(lo) & (np.abs(g - lo) <= 1e-9 * np.maximum(1, np.abs(lo))))))
     s["n_at_upper"] = float(np.sum(c * (np.isfinite(hi) & (np.abs(g - hi) <= 1e-9 * np.maximum(1, np.abs(hi))))))
     return pd.Series(s, dtype=float, name="g")
-
-
-@dataclass(frozen=True)
-class CellWeights:
-    """The weights before calibration summarised per calibration cell (SQL engines).
-
-    ``n`` units, ``sum`` and ``sum2`` (sum d, sum d^2), ``min`` and ``max`` of d per
-    cell: enough for the solver (the calibration equations aggregate exactly over a
-    cell, where g is constant) and for the Kish summary.
-    """
-
-    n: np.ndarray
-    sum: np.ndarray
-    sum2: np.ndarray
-    min: np.ndarray
-    max: np.ndarray
 
 
 def _kish_cells(cw: CellWeights, g: np.ndarray) -> pd.DataFrame:
@@ -1211,6 +1197,14 @@ def calibrate(
     solving when every target is > 20 times its sample total, and then applies
     its bounds to the rescaled g; here bounds always apply to w/d.
 
+    On a SQL engine (DuckDB, Spark) every margin must be categorical: g is then
+    constant in each calibration cell (the cross of the margin variables), the
+    equations are solved on the cells' sums of d, the weights become d g[k] inside
+    the engine, and ``.calibration.g`` has one factor per cell
+    (:mod:`surveyweights.engines.calibration`; the documentation's Engines page).
+    Numeric totals and ``variance="rake"`` raise :class:`~surveyweights.errors.EngineError`
+    there (they need unit-level data: ``design.collect()``).
+
     Examples
     --------
     >>> import pandas as pd, surveyweights as sw
@@ -1231,11 +1225,9 @@ def calibrate(
     _check_control(tolerance, max_iterations)
     lo, hi = _check_bounds(method, bounds)
     if design._sql is not None:  # a SQL engine: solved on the calibration cells' sums
-        from ..engines.calibration import calibrate_sql
-
-        return calibrate_sql(design, margins, method=method, lo=lo, hi=hi,
-                             population_size=population_size, collapse=collapse,
-                             variance=variance, tolerance=tolerance, max_iterations=max_iterations)
+        call = dict(margins=margins, method=method, bounds=bounds, population_size=population_size,
+                    collapse=collapse, tolerance=tolerance, max_iterations=max_iterations)
+        return _calibrate_cells(design, call, variance=variance, lo=lo, hi=hi)
     spec = _parse(design.data, margins, collapse, population_size)
     if variance == "rake":
         if method != "raking" or np.isfinite(hi) or lo > 0:
@@ -1275,6 +1267,59 @@ def calibrate(
         else _stack(design.variance, step)
     return _adjusted(design, w, variance=variance_method, calibration=result, record=result,
                      replay=replay, replay_options={"remember_input": True})
+
+
+def _calibrate_cells(design, call: dict, *, variance: str, lo: float, hi: float):
+    """:func:`calibrate` on a SQL design: categorical margins, solved on the calibration cells.
+
+    g is constant in a cell (the cross of the margin variables), so the equations,
+    the checks and the diagnostics need only each cell's units and sums of d
+    (:mod:`surveyweights.engines.calibration`).
+    """
+    from ..engines.base import not_on_engine
+
+    if variance == "rake":
+        raise not_on_engine(design, "variance='rake' (R rake()'s sweeps over the units)",
+                            alternatives="variance='calibration' (the default), or ")
+    pairs = _normalise(call["margins"])
+    cols: list[str] = []
+    for key, spec in pairs:
+        if not isinstance(spec, (Mapping, pd.Series)):
+            raise not_on_engine(
+                design, f"calibration to the numeric total of margin {_label(key)} (its auxiliary "
+                        f"varies unit by unit)",
+                alternatives="categorical margins ({level: count}, computed from cell sums), or ")
+        cols += [c for c in _columns_of(key) if c not in cols]
+    have = design.engine.schema()
+    for key, _ in pairs:
+        missing = [c for c in _columns_of(key) if c not in have]
+        if missing:
+            raise InputError(
+                f"margin {_label(key)}: column(s) {missing} not found in the design's data; "
+                f"available columns: {list(have)}"
+            )
+    cells = calibration_cells(design, cols)
+    for key, _ in pairs:  # a unit without a value in a margin variable: as in memory
+        for c in _columns_of(key):
+            na = cells.frame[c].isna().to_numpy()
+            if na.any():
+                raise MissingValueError(
+                    f"margin {_label(key)}: column {c!r} is missing in "
+                    f"{int(cells.weights.n[na].sum())} row(s); every unit needs a value to be "
+                    f"calibrated: impute it or give those units a level of their own"
+                )
+    spec = _parse(cells.frame, call["margins"], call["collapse"], call["population_size"],
+                  counts=cells.weights.n)
+    result, fit = _calibrate_spec(cells.keys, spec, cells.weights.sum, method=call["method"], lo=lo,
+                                  hi=hi, bounds=(lo, hi), tolerance=call["tolerance"],
+                                  max_iterations=call["max_iterations"],
+                                  bounds_text=f"within bounds=({show(lo)}, {show(hi)})",
+                                  cells=cells.weights)
+    result = replace(result, g=pd.Series(fit.g, index=cells.keys, name="g"),
+                     design_weights=cells.weights.sum)
+    step = ResidualStep(spec.aux, cells.weights.sum, fit.g, fit.columns, gram=fit.gram)
+    return calibrated_design(design, cells, fit.g, step, result,
+                             replay=lambda d: calibrate(d, **call))
 
 
 def _stack(method, step) -> CalibratedVariance:
