@@ -23,6 +23,7 @@ from ..engines.cells import (cluster_from_level_sums, cluster_from_shifted_sums,
 from ..engines.sql import SOURCE
 from ..errors import DomainError, InputError, MissingValueError, user_stacklevel
 from ..expressions import Expression, parse
+from ..variance.replicate import ReplicateWeights, SourceColumns, gram_rank
 
 
 def _where(design, subset: Any) -> str:
@@ -137,7 +138,11 @@ class _Cells:
             rest //= len(vals)
         self.keys = pd.DataFrame({c: keys[c] for c in by_cols}, index=range(self.G))
         if design.ids is not None and "__p" in res:
-            self.psu = pd.factorize(res["__p"])[0].astype(np.int64)
+            labels = getattr(design.variance, "psu_labels", None)
+            if labels is not None:  # replicate factors: the PSUs in the factors' order
+                self.psu = labels.get_indexer(pd.Index(res["__p"], dtype=object)).astype(np.int64)
+            else:
+                self.psu = pd.factorize(res["__p"])[0].astype(np.int64)
         else:
             self.psu = None
         self.H = design.n_strata
@@ -244,8 +249,21 @@ def _levels_of(design, name: str, kind: str, level: Any, where: str, numeric_mea
 
 
 def _sql_item_cells(design, name, *, by, subset, level, na, kind="proportion",
-                    numeric_means=False):
-    """(domain keys, by columns, CellStats, n_missing, levels[, categorical]) of one item."""
+                    numeric_means=False, replicates=False):
+    """(domain keys, by columns, CellStats, n_missing, levels, categorical) of one item,
+    and with ``replicates=True`` its :class:`SqlReplicateItem` (None without replicate
+    weights) as a seventh element."""
+    out = _item_cells(design, name, by=by, subset=subset, level=level, na=na, kind=kind,
+                      numeric_means=numeric_means)
+    result, rep = out[:6], out[6]
+    if not replicates:
+        return result
+    if not isinstance(design.variance, ReplicateWeights):
+        return (*result, None)
+    return (*result, SqlReplicateItem(design, kind, result[2], rep))
+
+
+def _item_cells(design, name, *, by, subset, level, na, kind, numeric_means):
     src = design.engine
     if not isinstance(name, str):
         raise InputError(f"variable names must be strings, got {name!r}")
@@ -285,7 +303,10 @@ def _sql_item_cells(design, name, *, by, subset, level, na, kind="proportion",
             cells = cluster_from_level_sums(rh, rows % G, rows // G, cnt, s1, sel, H, G)
             n_missing = np.bincount(rows % G, weights=cnt[:, 0], minlength=G).astype(np.int64)
         _check_missing(name, n_missing, na)
-        return c.keys, by_cols, cells, n_missing, levels, categorical
+        rep = dict(by_cols=by_cols, where=where, item=("levels", kexpr, code, K, sel), cells=c,
+                   dom_sw=np.bincount(c.g, weights=sw, minlength=G),
+                   dom_n=np.bincount(c.g, weights=n, minlength=G))
+        return c.keys, by_cols, cells, n_missing, levels, categorical, rep
     # a numeric item: cell means first, then sums centred at them
     y = src.double(name)
     inner, keys = _inner(design, by_cols, [f"{y} AS __y"], where)
@@ -340,7 +361,8 @@ def _sql_item_cells(design, name, *, by, subset, level, na, kind="proportion",
             dense[nm] = a
         cells = from_shifted_sums(dense["n"], dense["n_all"], dense["sw"], m_cell, arr["sa"],
                                   arr["saa"], arr["sae"], arr["see"], arr["se"], arr["q"], H, G)
-        return c.keys, by_cols, cells, n_missing, [None], False
+        rep = dict(by_cols=by_cols, where=where, item=("numeric", y), cells=c)
+        return c.keys, by_cols, cells, n_missing, [None], False, rep
     joined = (f"SELECT __u.*, __v.__m FROM ({inner}) AS __u LEFT JOIN {values} ON {on}")
     q2 = (f"SELECT {', '.join(keys)}, count(*) AS __n_all, count(__y) AS __n, "
           f"{fs('CASE WHEN __y IS NOT NULL THEN __w END')} AS __sw, "
@@ -355,7 +377,8 @@ def _sql_item_cells(design, name, *, by, subset, level, na, kind="proportion",
     cells = cluster_from_shifted_sums(c2.h, g2, c2.psu, _num(r2["__n"]), _num(r2["__n_all"]),
                                       _num(r2["__sw"]) * sc2, _num(r2["__s"]) * sc2, m_cell,
                                       q_cell, H, G)
-    return c.keys, by_cols, cells, n_missing, [None], False
+    rep = dict(by_cols=by_cols, where=where, item=("numeric", y), cells=c)
+    return c.keys, by_cols, cells, n_missing, [None], False, rep
 
 
 def _sql_chisq_cells(design, row: str, column: str, *, subset, na):
@@ -414,3 +437,180 @@ def _sql_chisq_cells(design, row: str, column: str, *, subset, na):
         cells = cluster_from_level_sums(rh, np.zeros(R, dtype=np.intp), rows, cnt, s1,
                                         np.arange(K), H, 1)
     return cells, N, lv[0][5], lv[1][5], keep_r, keep_c
+
+
+class SqlReplicateItem:
+    """The replicate side of one item on a SQL engine: replicate totals, df, IRLS start.
+
+    For replicates built from a design (:func:`surveyweights.replicate`; factors per
+    PSU) the totals of every replicate are ``F' t`` from the per-(PSU x domain)
+    rows the cell query already fetched: t_y = s + m sw (the rows' sums are
+    centred at the cell mean m) and t_1 = sw.  For replicate weight columns of the
+    source one more query sums each column (and its product with the item) per
+    domain and level, with the Gram matrix of the columns per domain for R's
+    ``degf`` (the rank of the domain's replicate weights).  Everything after the
+    totals is :class:`~surveyweights.variance.replicate.ReplicateWeights`' shared
+    code (``spread``, ``mse``, ``rscales``).
+    """
+
+    def __init__(self, design, kind, cells, rep: dict):
+        self.design, self.kind, self.cells, self.rep = design, kind, cells, rep
+        v = design.variance
+        G = cells.shape[1]
+        L = cells.shape[2]
+        if isinstance(v.structure, SourceColumns):
+            self.totals, self._grams = self._column_totals(G, L)
+            self._touched = None
+        else:
+            rows = cells.rows
+            C = len(v.psu_labels)
+            t = np.zeros((C, G, L + 1))
+            ys = rows.s + cells.m[rows.h, rows.g] * rows.sw[:, None]
+            np.add.at(t, (rows.psu, rows.g), np.column_stack([ys, rows.sw]))
+            self.totals = v.structure.from_cluster_totals(t)
+            self._touched = np.zeros((C, G), dtype=bool)
+            self._touched[rows.psu, rows.g] = True
+            self._grams = None
+
+    def _column_totals(self, G: int, L: int):
+        design, rep = self.design, self.rep
+        src = design.engine
+        v = design.variance
+        cols = v.structure.columns
+        R = len(cols)
+        fs = src.fsum
+        from ..engines.sql import gram_from, gram_sums, replicate_expr
+
+        reps = [f"{replicate_expr(src, c, weight=design._sql['weight'], combined=v.structure.combined)}"
+                f" AS __r{j}" for j, c in enumerate(cols)]
+        names = [f"__r{j}" for j in range(R)]
+        item = rep["item"]
+        if item[0] == "levels":
+            inner, keys = _inner(design, rep["by_cols"], [f"{item[1]} AS __k"] + reps, rep["where"])
+            bkeys = [k for k in keys if k.startswith("__b")]
+            agg = [f"{fs(r)} AS __t{j}" for j, r in enumerate(names)]
+            group = bkeys + ["__k"]
+        else:
+            inner, keys = _inner(design, rep["by_cols"], [f"{item[1]} AS __y"] + reps, rep["where"])
+            bkeys = [k for k in keys if k.startswith("__b")]
+            agg = [f"{fs(f'CASE WHEN __y IS NOT NULL THEN {r} END')} AS __o{j}"
+                   for j, r in enumerate(names)]
+            agg += [f"{fs(f'{r} * __y')} AS __t{j}" for j, r in enumerate(names)]
+            group = bkeys
+        agg += gram_sums(src, names)
+        res = src.run(f"SELECT {_lead(group)}{', '.join(agg)} FROM ({inner}) AS __t{_group(group)}")
+        c = rep["cells"]
+        gmap = {k: g for k, g in zip(c.bkeys, c.g)}
+        nb = len(bkeys)
+        m = len(res["__t0"])
+        bk = list(zip(*(res[f"__b{i}"] for i in range(nb)))) if nb else [()] * m
+        g = np.array([gmap[k] for k in bk], dtype=np.intp)
+        tr = np.column_stack([_num(res[f"__t{j}"]) for j in range(R)]) if m else np.zeros((0, R))
+        out = np.zeros((R, G, L + 1))
+        if item[0] == "levels":
+            _, _, code, K, sel = item
+            kk = _codes_of(res["__k"], code)
+            lev = np.zeros((G, K + 1, R))
+            np.add.at(lev, (g, kk), tr)
+            out[:, :, :L] = lev[:, 1:, :][:, np.asarray(sel), :].transpose(2, 0, 1)
+            out[:, :, L] = lev[:, 1:, :].sum(axis=1).T
+        else:
+            to = np.column_stack([_num(res[f"__o{j}"]) for j in range(R)])
+            yt = np.zeros((G, R))
+            ot = np.zeros((G, R))
+            np.add.at(yt, g, tr)
+            np.add.at(ot, g, to)
+            out[:, :, 0] = yt.T
+            out[:, :, 1] = ot.T
+        grams = np.zeros((G, R, R))
+        np.add.at(grams, g, gram_from(res, R))
+        return out, grams
+
+    def domain_df(self, members: np.ndarray) -> float:
+        """R's ``degf`` of the units of the domains in ``members`` (a boolean per domain)."""
+        members = np.asarray(members, dtype=bool)
+        if self._grams is not None:
+            return float(gram_rank(self._grams[members].sum(axis=0)) - 1)
+        touched = self._touched[:, members].any(axis=1)
+        if not touched.any():
+            return -1.0
+        return float(self.design.variance.structure.rank_of_touched(touched) - 1)
+
+    def combine(self, L: int):
+        if self.kind == "total":
+            return lambda t: t[..., :L]
+        return lambda t: t[..., :L] / t[..., L:]
+
+    def variance(self, centre, divisor, G: int, est):
+        """What :func:`surveyweights.estimation.estimates._from_cells` asks of unit data."""
+        L = np.shape(est)[1]
+        lin = self.design.variance.from_totals(self.totals, self.combine(L), est)
+        ddf = np.array([self.domain_df(np.arange(G) == g) for g in range(G)])
+        return lin, ddf
+
+    def irls_start(self, G: int):
+        """R's first IRLS iterate of svyglm(y ~ 1, quasibinomial) per domain and level (as
+        :func:`surveyweights.estimation.estimates._irls_start`), from one more query."""
+        design, rep = self.design, self.rep
+        if rep["item"][0] != "levels":
+            raise not_on_engine(design, "this interval of a numeric item")
+        src = design.engine
+        fs = src.fsum
+        _, kexpr, code, K, sel = rep["item"]
+        c = rep["cells"]
+        mean_w = rep["dom_sw"] / rep["dom_n"]
+        inner, keys = _inner(design, rep["by_cols"], [f"{kexpr} AS __k"], rep["where"])
+        cell_keys = [k for k in keys if k != "__p"]
+        bkeys = [k for k in keys if k.startswith("__b")]
+        scale = design._sql["scale"]
+        seen, vals = set(), []
+        for i in range(len(c.h)):
+            key = tuple(c.skeys[i]) + tuple(c.bkeys[i])
+            if key in seen:
+                continue
+            seen.add(key)
+            extra = [src.lit(float(mean_w[c.g[i]]))]
+            if scale is not None:
+                extra.append(src.lit(float(scale[c.h[i]])))
+            vals.append("(" + ", ".join([src.lit(v) for v in key] + extra) + ")")
+        vnames = cell_keys + ["__mw"] + (["__sc"] if scale is not None else [])
+        on = " AND ".join(f"__u.{k} = __v.{k}" for k in cell_keys) or "TRUE"
+        values = f"(VALUES {', '.join(vals)}) AS __v({', '.join(vnames)})"
+        w = "__u.__w" if scale is None else "(__u.__w * __v.__sc)"
+        lead = _lead(bkeys + ["__k"])
+        wn = (f"SELECT {_lead(['__u.' + k for k in bkeys])}__u.__k AS __k, {w} / __v.__mw AS __wn "
+              f"FROM ({inner}) AS __u JOIN {values} ON {on} WHERE __u.__k IS NOT NULL")
+        ms = (f"SELECT {lead}__wn, (__wn + 0.5) / (__wn + 1.0) AS __m1, 0.5 / (__wn + 1.0) AS __m0 "
+              f"FROM ({wn}) AS __a")
+        vz = (f"SELECT {lead}__wn * __m1 * (1.0 - __m1) AS __v1, "
+              f"ln(__m1 / (1.0 - __m1)) + (1.0 - __m1) / (__m1 * (1.0 - __m1)) AS __z1, "
+              f"__wn * __m0 * (1.0 - __m0) AS __v0, "
+              f"ln(__m0 / (1.0 - __m0)) + (0.0 - __m0) / (__m0 * (1.0 - __m0)) AS __z0 "
+              f"FROM ({ms}) AS __b")
+        res = src.run(f"SELECT {lead}{fs('__v1 * __z1')} AS vz1, {fs('__v1')} AS v1, "
+                      f"{fs('__v0 * __z0')} AS vz0, {fs('__v0')} AS v0 FROM ({vz}) AS __c"
+                      f"{_group(bkeys + ['__k'])}")
+        gmap = {k: g for k, g in zip(c.bkeys, c.g)}
+        nb = len(bkeys)
+        m = len(res["v1"])
+        bk = list(zip(*(res[f"__b{i}"] for i in range(nb)))) if nb else [()] * m
+        g = np.array([gmap[k] for k in bk], dtype=np.intp)
+        kk = _codes_of(res["__k"], code) - 1
+        sums = {}
+        for nm in ("vz1", "v1", "vz0", "v0"):
+            a = np.zeros((G, K))
+            np.add.at(a, (g, kk), _num(res[nm]))
+            sums[nm] = a
+        sel = np.asarray(sel, dtype=np.intp)
+        out = np.empty((G, len(sel)))
+        levels = np.arange(K)
+        for i, j in enumerate(sel):
+            other = levels != j
+            num = sums["vz1"][:, j] + sums["vz0"][:, other].sum(axis=1)
+            den = sums["v1"][:, j] + sums["v0"][:, other].sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[:, i] = num / den
+        n_g, W, _ = self.cells.totals()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            wscale = (W / n_g) / mean_w
+        return out, wscale
