@@ -898,7 +898,8 @@ class Design:
             v = self.variance
             return (f"Design({self.n} units with {v.n_replicates} {v.type!r} replicate weights"
                     f"{' (mse)' if v.mse else ''}, population size {self.population_size:,.1f}, "
-                    f"degf {self.degf})")
+                    f"degf {self.degf}"
+                    f"{'' if self._sql is None else f', engine {self.engine.name!r}'})")
         if self._stages is not None:
             kind = (f"{self.n_stages} stages ({' > '.join(repr(_id_name(c)) for c in self.ids)}), "
                     f"{self.n_psu} PSUs")

@@ -436,7 +436,20 @@ def _sql_chisq_cells(design, row: str, column: str, *, subset, na):
         rh[inv] = c.h
         cells = cluster_from_level_sums(rh, np.zeros(R, dtype=np.intp), rows, cnt, s1,
                                         np.arange(K), H, 1)
-    return cells, N, lv[0][5], lv[1][5], keep_r, keep_c
+    codes = (lv[0][2], lv[1][2])
+
+    def cell_of(r: dict) -> np.ndarray:  # the same cell code for a result with __r, __c
+        rc_ = _codes_of(r["__r"], codes[0]) - 1
+        cc_ = _codes_of(r["__c"], codes[1]) - 1
+        ok = (rc_ >= 0) & (cc_ >= 0)
+        return np.where(ok, rank_c[np.maximum(cc_, 0)] * nr + rank_r[np.maximum(rc_, 0)] + 1, 0)
+
+    rep = None
+    if isinstance(design.variance, ReplicateWeights):
+        rep = SqlReplicateItem(design, "proportion", cells, dict(
+            by_cols=(), where=where, cells=c,
+            item=("pair", [f"{src.q(row)} AS __r", f"{src.q(column)} AS __c"], cell_of, K)))
+    return cells, N, lv[0][5], lv[1][5], keep_r, keep_c, rep
 
 
 class SqlReplicateItem:
@@ -485,11 +498,12 @@ class SqlReplicateItem:
                 f" AS __r{j}" for j, c in enumerate(cols)]
         names = [f"__r{j}" for j in range(R)]
         item = rep["item"]
-        if item[0] == "levels":
-            inner, keys = _inner(design, rep["by_cols"], [f"{item[1]} AS __k"] + reps, rep["where"])
+        if item[0] in ("levels", "pair"):
+            extra = [f"{item[1]} AS __k"] if item[0] == "levels" else list(item[1])
+            inner, keys = _inner(design, rep["by_cols"], extra + reps, rep["where"])
             bkeys = [k for k in keys if k.startswith("__b")]
             agg = [f"{fs(r)} AS __t{j}" for j, r in enumerate(names)]
-            group = bkeys + ["__k"]
+            group = bkeys + (["__k"] if item[0] == "levels" else ["__r", "__c"])
         else:
             inner, keys = _inner(design, rep["by_cols"], [f"{item[1]} AS __y"] + reps, rep["where"])
             bkeys = [k for k in keys if k.startswith("__b")]
@@ -497,19 +511,27 @@ class SqlReplicateItem:
                    for j, r in enumerate(names)]
             agg += [f"{fs(f'{r} * __y')} AS __t{j}" for j, r in enumerate(names)]
             group = bkeys
-        agg += gram_sums(src, names)
         res = src.run(f"SELECT {_lead(group)}{', '.join(agg)} FROM ({inner}) AS __t{_group(group)}")
         c = rep["cells"]
         gmap = {k: g for k, g in zip(c.bkeys, c.g)}
         nb = len(bkeys)
-        m = len(res["__t0"])
-        bk = list(zip(*(res[f"__b{i}"] for i in range(nb)))) if nb else [()] * m
-        g = np.array([gmap[k] for k in bk], dtype=np.intp)
+
+        def domains_of(r: dict) -> np.ndarray:
+            m = len(r[next(iter(r))])
+            bk = list(zip(*(r[f"__b{i}"] for i in range(nb)))) if nb else [()] * m
+            return np.array([gmap[k] for k in bk], dtype=np.intp)
+
+        g = domains_of(res)
+        m = len(g)
         tr = np.column_stack([_num(res[f"__t{j}"]) for j in range(R)]) if m else np.zeros((0, R))
         out = np.zeros((R, G, L + 1))
-        if item[0] == "levels":
-            _, _, code, K, sel = item
-            kk = _codes_of(res["__k"], code)
+        if item[0] in ("levels", "pair"):
+            if item[0] == "levels":
+                _, _, code, K, sel = item
+                kk = _codes_of(res["__k"], code)
+            else:
+                _, _, cell_of, K = item
+                kk, sel = cell_of(res), np.arange(K)
             lev = np.zeros((G, K + 1, R))
             np.add.at(lev, (g, kk), tr)
             out[:, :, :L] = lev[:, 1:, :][:, np.asarray(sel), :].transpose(2, 0, 1)
@@ -522,8 +544,20 @@ class SqlReplicateItem:
             np.add.at(ot, g, to)
             out[:, :, 0] = yt.T
             out[:, :, 1] = ot.T
+        # the Gram matrix of the replicate weights of each domain's units (every unit of the
+        # analysed subset, with or without the item, as R's degf(design[domain, ])): it
+        # depends only on the domains, so it is summed once per design, by= and subset=
+        key = ("replicate_grams", tuple(rep["by_cols"]), rep["where"])
+        cached = design._cache.get(key)
+        if cached is None:
+            inner, keys = _inner(design, rep["by_cols"], reps, rep["where"])
+            bkeys = [k for k in keys if k.startswith("__b")]
+            rg = src.run(f"SELECT {_lead(bkeys)}{', '.join(gram_sums(src, names))} "
+                         f"FROM ({inner}) AS __t{_group(bkeys)}")
+            cached = (domains_of(rg), gram_from(rg, R))
+            design._cache[key] = cached
         grams = np.zeros((G, R, R))
-        np.add.at(grams, g, gram_from(res, R))
+        np.add.at(grams, cached[0], cached[1])
         return out, grams
 
     def domain_df(self, members: np.ndarray) -> float:

@@ -487,16 +487,24 @@ def chisq_test(
         raise InputError(f"na={na!r} is not a valid policy; choose one of {list(NA_POLICIES)}")
     vm = design.variance
     if design.engine.name != "pandas":
-        if not uses_cells(vm):
+        replicated = isinstance(vm, ReplicateWeights)
+        if not uses_cells(vm) and not replicated:
             raise not_on_engine(design, f"the variance method {vm.name!r}")
-        cells, N, row_levels, col_levels, keep_r, keep_c = _sql_chisq_cells(
+        cells, N, row_levels, col_levels, keep_r, keep_c, rep = _sql_chisq_cells(
             design, row, column, subset=subset, na=na)
         nr, nc = int(keep_r.sum()), int(keep_c.sum())
         _check_two_levels(row, column, nr, nc)
         _, W, T = cells.totals()
         p = T[0] / W[0]
-        V = vm.cell_covariance(design, cells, p[None], W)
-        nu = vm.cell_domain_df(design, cells)[0]
+        if replicated:  # the cell proportions under every replicate, from their totals
+            K = len(p)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                thetas = rep.combine(K)(rep.totals).reshape(len(rep.totals), K)
+            V = vm.spread_covariance(thetas, p)
+            nu = rep.domain_df(np.array([True]))
+        else:
+            V = vm.cell_covariance(design, cells, p[None], W)
+            nu = vm.cell_domain_df(design, cells)[0]
     else:
         data = design.data
         mask = subset_mask(data, subset)
