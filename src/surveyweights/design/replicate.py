@@ -294,7 +294,7 @@ def _clusters(design: Design, method: str) -> tuple[np.ndarray, np.ndarray, Any]
         return _sql_clusters(design, method)
     if design._psu is None:
         cluster = np.arange(design.n, dtype=np.intp)
-        return cluster, design._h.astype(np.intp)
+        return cluster, design._h.astype(np.intp), None
     cluster = design._psu.astype(np.intp)
     cs = np.zeros(int(cluster.max()) + 1, dtype=np.intp)
     cs[cluster] = design._h
