@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .._strata import as_columns, check_columns, check_frame, factorize_keys, show
-from ..engines.base import MemoryEngine
+from ..engines.base import MemoryEngine, require_memory
 from ..engines.resolve import resolve as resolve_engine
 from ..errors import DesignError, InputError, LonelyPSUError
 from ..frame import PopulationFrame
@@ -781,6 +781,9 @@ class Design:
         """
         from ..expressions import parse
 
+        require_memory(self, "design.assign (new columns of the unit rows)",
+                       alternatives="the column added to the source (a DuckDB view, a Spark "
+                                    "DataFrame's withColumn) and the design built again, or ")
         protected = {c for c in (self.ids if isinstance(self.ids, (list, tuple)) else [self.ids])
                      if isinstance(c, str)}
         if isinstance(self.weights, pd.Series) and isinstance(self.weights.name, str) \
