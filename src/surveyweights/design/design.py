@@ -31,7 +31,8 @@ from ..engines.base import MemoryEngine, require_memory
 from ..engines.resolve import resolve as resolve_engine
 from ..errors import DesignError, InputError, LonelyPSUError
 from ..frame import PopulationFrame
-from ..variance import MultistageLinearization, TaylorLinearization, VarianceMethod
+from ..variance import (CellCalibratedVariance, MultistageLinearization, TaylorLinearization,
+                        VarianceMethod)
 from ..variance.replicate import ReplicateWeights, UnitWeights
 from ..weighting.poststratify import PostStratification, poststratify
 from .stages import Stage, id_values, later_stages, split_stage_specs, value_range
@@ -700,8 +701,12 @@ class Design:
         if self._sql is None:
             return self
         data = self.engine.collect()
-        return Design(data, weights=self.weights, strata=self.strata, fpc=self.fpc, ids=self.ids,
-                      lonely_psu=self.lonely_psu, variance=self.variance)
+        calibrated = isinstance(self.variance, CellCalibratedVariance)
+        out = Design(data, weights=self.weights, strata=self.strata, fpc=self.fpc, ids=self.ids,
+                     lonely_psu=self.lonely_psu,
+                     variance=self.variance.base if calibrated else self.variance)
+        # calibrated on the engine: the same calibrations replayed in memory
+        return self.variance.replay(out) if calibrated else out
 
     # ----------------------------------------------------------------- builders
     @classmethod

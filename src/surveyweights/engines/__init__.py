@@ -5,7 +5,9 @@
 * :mod:`.sql` -- the GROUP BY queries shared by the SQL engines;
 * :mod:`.duckdb` -- DuckDB: pandas frames, Arrow tables, relations, Parquet/CSV files,
   out of core;
-* :mod:`.spark` -- Spark SQL over a Spark DataFrame (``pip install "surveyweights[spark]"``).
+* :mod:`.spark` -- Spark SQL over a Spark DataFrame (``pip install "surveyweights[spark]"``);
+* :mod:`.calibration` -- calibration of a SQL design to categorical margins from
+  the calibration cells' sums.
 
 Everything after the per-cell table (estimates, variances, df, intervals) is
 shared code; the engine is named in every result.

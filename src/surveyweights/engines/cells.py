@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CellStats", "ClusterRows", "from_level_sums", "from_shifted_sums",
+__all__ = ["CalibrationAtoms", "CellStats", "ClusterRows", "from_level_sums", "from_shifted_sums",
            "cluster_from_level_sums", "cluster_from_shifted_sums"]
 
 
@@ -73,6 +73,55 @@ class ClusterRows:
 
 
 @dataclass(frozen=True)
+class CalibrationAtoms:
+    """Per-atom sums for the variance of a design calibrated on a SQL engine.
+
+    An atom is a group of units that share stratum, PSU (cluster designs),
+    calibration cell of every calibration step, domain and item level: within it the
+    calibration residual of unit i for an estimate e is r_ie = alpha_e a_il +
+    w_i V_e, with a_il = w_i (y_il - m_l) and alpha, V constant (see
+    :mod:`surveyweights.variance.calibrated`).  Atoms cover *every* unit of the
+    design, also those outside ``subset=``, the domain or with a missing item (their
+    residual -w_i b is not zero).
+
+    Attributes
+    ----------
+    h, psu : ndarray of int, shape (A,)
+        Stratum and PSU id (``psu`` None for element designs).
+    g : ndarray of int, shape (A,)
+        The domain of the atom's units when they are in one and observed, else -1.
+    cell : tuple of ndarray of int
+        The atom's calibration cell in each calibration step, in order.
+    n, sw, mww : ndarray, shape (A,)
+        Units, sum w, sum (w - wbar)^2.
+    m, sa, mll, mlw : ndarray, shape (A, L)
+        The shift m_l (the level's indicator value, or the numeric item's cell mean),
+        sum a_l, sum (a_l - abar_l)^2 and sum (a_l - abar_l)(w - wbar) (zero for
+        indicators, whose a is 0).
+    """
+
+    h: np.ndarray
+    psu: np.ndarray | None
+    g: np.ndarray
+    cell: tuple
+    n: np.ndarray
+    sw: np.ndarray
+    mww: np.ndarray
+    m: np.ndarray
+    sa: np.ndarray
+    mll: np.ndarray
+    mlw: np.ndarray
+
+
+def centred_weight_ss(n: np.ndarray, sw: np.ndarray, sw2: np.ndarray) -> np.ndarray:
+    """sum (w - wbar)^2 from n, sum w and sum w^2: exactly 0 where the weights are equal
+    at rounding level (the rule of :func:`from_level_sums`)."""
+    nn = np.asarray(n, dtype=float)
+    mww = np.maximum(sw2 - _safe_div(sw * sw, nn), 0.0)
+    return np.where(mww <= 8.0 * (nn + 1) * np.finfo(float).eps * sw2, 0.0, mww)
+
+
+@dataclass(frozen=True)
 class CellStats:
     """Sufficient statistics of one item per (stratum x domain) cell (see module notes).
 
@@ -93,6 +142,7 @@ class CellStats:
     mww: np.ndarray | None = None
     level_sw2: np.ndarray | None = None
     rows: ClusterRows | None = None
+    atoms: CalibrationAtoms | None = None
 
     @property
     def shape(self) -> tuple[int, int, int]:

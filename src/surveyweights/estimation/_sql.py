@@ -10,6 +10,7 @@ that :func:`surveyweights.estimation.estimates._from_cells` turns into estimates
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -18,11 +19,12 @@ import pandas as pd
 from ._domains import EmptyDomainWarning, _sort_key
 from .._strata import as_columns, show
 from ..engines.base import not_on_engine
-from ..engines.cells import (cluster_from_level_sums, cluster_from_shifted_sums, from_level_sums,
-                             from_shifted_sums)
+from ..engines.cells import (CalibrationAtoms, centred_weight_ss, cluster_from_level_sums,
+                             cluster_from_shifted_sums, from_level_sums, from_shifted_sums)
 from ..engines.sql import SOURCE
 from ..errors import DomainError, InputError, MissingValueError, user_stacklevel
 from ..expressions import Expression, parse
+from ..variance.calibrated import CellCalibratedVariance
 
 
 def _where(design, subset: Any) -> str:
@@ -157,6 +159,121 @@ class _Cells:
             [()] * len(self.h)
 
 
+def _calibrated(design) -> bool:
+    """Whether the design's variance needs the per-atom sums of a SQL calibration."""
+    return isinstance(design.variance, CellCalibratedVariance)
+
+
+def _atom_query(design, by_cols, subset, items: list[tuple[str, str]], aggs: list[str],
+                join=None, source: str = SOURCE, conds=()) -> dict:
+    """Per-atom sums over *every* unit: stratum [x PSU] x domain x item keys x margin variables.
+
+    Units outside ``subset=`` keep their stratum, PSU and calibration cells (their
+    residual is not zero) but get NULL domain and item keys and ``__in`` = 0.
+    ``items`` are (SQL expression, name) pairs read inside the subset only; ``join``
+    (values, on) adds a small VALUES table (the numeric item's cell means).  ``source``
+    is the FROM clause (the source joined to per-domain constants for a derived item,
+    :func:`_domain_join`) and ``conds`` further SQL conditions of the analysed units.
+    """
+    src = design.engine
+    sq = design._sql
+    cond = "TRUE"
+    if subset is not None:
+        cond = _where(design, subset)[len(" WHERE "):]
+    if conds:
+        cond = " AND ".join([f"({cond})", *conds])
+    sel, keys = [], []
+    for i, c in enumerate(sq["strata"]):
+        sel.append(f"{src.q(c)} AS __s{i}")
+        keys.append(f"__s{i}")
+    if design.ids is not None:
+        sel.append(f"{src.q(design.ids)} AS __p")
+        keys.append("__p")
+    for i, c in enumerate(by_cols):
+        sel.append(f"CASE WHEN {cond} THEN {src.q(c)} END AS __b{i}")
+        keys.append(f"__b{i}")
+    sel.append(f"CASE WHEN {cond} THEN 1 ELSE 0 END AS __in")
+    keys.append("__in")
+    for expr, name in items:
+        sel.append(f"CASE WHEN {cond} THEN {expr} END AS {name}")
+        keys.append(name)
+    for j, c in enumerate(design.variance.columns):
+        sel.append(f"{src.q(c)} AS __c{j}")
+        keys.append(f"__c{j}")
+    sel.append(f"{sq['weight']} AS __w")
+    inner = f"SELECT {', '.join(sel)} FROM {source}"
+    if join is not None:
+        values, on = join
+        inner = (f"SELECT __u.*, __v.__m, CASE WHEN __u.__y IS NULL THEN 0 ELSE 1 END AS __o "
+                 f"FROM ({inner}) AS __u LEFT JOIN {values} ON {on}")
+        keys.append("__o")
+    fs = src.fsum
+    sql = (f"SELECT {', '.join(keys)}, count(*) AS __n, {fs('__w')} AS __sw, "
+           f"{fs('__w * __w')} AS __sw2{''.join(', ' + a for a in aggs)} "
+           f"FROM ({inner}) AS __t GROUP BY {', '.join(keys)}")
+    return src.run(sql)
+
+
+def _atoms(design, res: dict, c: _Cells | None, by_cols, obs: np.ndarray, m: np.ndarray | None,
+           sa=None, saa=None, saw=None, m_cell=None) -> CalibrationAtoms:
+    """The :class:`CalibrationAtoms` of an atom query's result (``obs``: units in a domain
+    with an observed item; ``m`` (A, L): their shift)."""
+    ns = len(design._sql["strata"])
+    A = len(res["__n"])
+    if ns == 0:
+        h = np.zeros(A, dtype=np.intp)
+    elif ns == 1:
+        h = design._sql["lookup"].get_indexer(pd.Index(res["__s0"], dtype=object))
+    else:
+        h = design._sql["lookup"].get_indexer(pd.MultiIndex.from_arrays(
+            [res[f"__s{i}"] for i in range(ns)]))
+    g = np.full(A, -1, dtype=np.intp)
+    inside = np.flatnonzero(obs)
+    if c is None or not by_cols:
+        g[inside] = 0
+    else:
+        gmap = {k: gg for k, gg in zip(c.bkeys, c.g)}
+        bk = list(zip(*(res[f"__b{i}"] for i in range(len(by_cols)))))
+        g[inside] = [gmap[bk[a]] for a in inside]
+    if m is None:  # a numeric item: the shift of the atom's (stratum, domain) cell
+        G = c.G
+        m = np.where(obs, m_cell[h * G + np.maximum(g, 0)], 0.0)[:, None]
+    sc = _scale(design, h)
+    n = _num(res["__n"])
+    sw, sw2 = _num(res["__sw"]) * sc, _num(res["__sw2"]) * sc * sc
+    L = m.shape[1]
+    zero = np.zeros((A, L))
+    if sa is None:
+        sa_, mll, mlw = zero, zero, zero
+    else:
+        sa_ = (sa * sc)[:, None]
+        mll = np.maximum(saa * sc * sc - sa * sa * sc * sc / n, 0.0)[:, None]
+        mlw = (saw * sc * sc - sa * sc * sw / n)[:, None]
+        sa_, mll, mlw = (np.where(obs[:, None], x, 0.0) for x in (sa_, mll, mlw))
+    vm = design.variance
+    cols = vm.columns
+    vals = {col: np.asarray(res[f"__c{j}"], dtype=object) for j, col in enumerate(cols)}
+    cell = tuple(st.index_of(vals) for st in vm.steps)
+    psu = pd.factorize(res["__p"])[0].astype(np.int64) if design.ids is not None else None
+    return CalibrationAtoms(h=h, psu=psu, g=g, cell=cell, n=n, sw=sw,
+                            mww=centred_weight_ss(n, sw, sw2), m=np.where(obs[:, None], m, 0.0),
+                            sa=sa_, mll=mll, mlw=mlw)
+
+
+def _numeric_atoms(design, c, by_cols, subset, y: str, values: str, on: str, m_cell,
+                   source: str = SOURCE, conds=()):
+    """Atoms of a numeric item: sums of a = w (y - m), centred at the cells' means m."""
+    fs = design.engine.fsum
+    a = "__w * (__y - __m)"
+    ra = _atom_query(design, by_cols, subset, [(y, "__y")],
+                     [f"{fs(a)} AS __sa", f"{fs(f'{a} * {a}')} AS __saa",
+                      f"{fs(f'{a} * __w')} AS __saw"], join=(values, on), source=source,
+                     conds=conds)
+    obs = (np.asarray(ra["__in"]) == 1) & (np.asarray(ra["__o"]) == 1)
+    return _atoms(design, ra, c, by_cols, obs, None, _num(ra["__sa"]), _num(ra["__saa"]),
+                  _num(ra["__saw"]), m_cell=m_cell)
+
+
 def _codes_of(values, code: dict) -> np.ndarray:
     """Level code + 1 of each value (0 for NULL), from the value -> code map."""
     index = pd.Index(list(code.keys()), dtype=object)
@@ -289,9 +406,14 @@ def _sql_item_cells(design, name, *, by, subset, level, na, kind="proportion",
             cells = cluster_from_level_sums(rh, rows % G, rows // G, cnt, s1, sel, H, G)
             n_missing = np.bincount(rows % G, weights=cnt[:, 0], minlength=G).astype(np.int64)
         _check_missing(name, n_missing, na)
+        if _calibrated(design):
+            ra = _atom_query(design, by_cols, subset, [(kexpr, "__k")], [])
+            ka = _codes_of(ra["__k"], code)
+            obs = (np.asarray(ra["__in"]) == 1) & (ka > 0)
+            m = ((ka - 1)[:, None] == np.asarray(sel)[None, :]).astype(float)
+            cells = replace(cells, atoms=_atoms(design, ra, c, by_cols, obs, m))
         return c.keys, by_cols, cells, n_missing, levels, categorical
-    return _numeric_cells(design, name, by_cols, where, subset_given=subset is not None, na=na,
-                          y=src.double(name))
+    return _numeric_cells(design, name, by_cols, where, subset=subset, na=na, y=src.double(name))
 
 
 def _domain_join(design, by_cols, keys: pd.DataFrame, consts: dict[str, np.ndarray]):
@@ -317,10 +439,15 @@ def _domain_join(design, by_cols, keys: pd.DataFrame, consts: dict[str, np.ndarr
     return clause, {k: f"__dv.__jc{j}" for j, k in enumerate(names)}
 
 
-def _numeric_cells(design, name, by_cols, where, *, subset_given: bool, na: str, y: str,
-                   source: str = SOURCE):
+def _numeric_cells(design, name, by_cols, where, *, subset, na: str, y: str,
+                   source: str = SOURCE, conds=(), subset_given: bool | None = None):
     """Cell statistics of a numeric item whose value is the SQL expression ``y``
-    (NULL where missing): cell means first, then sums centred at them."""
+    (NULL where missing): cell means first, then sums centred at them.
+
+    ``where`` is the WHERE clause of ``subset`` and ``conds``; ``source`` the FROM clause
+    (the source, or the source joined to per-domain constants); ``subset_given``
+    (default: a subset is given) turns off the warning about empty categories."""
+    subset_given = subset is not None if subset_given is None else subset_given
     src = design.engine
     fs = src.fsum
     inner, keys = _inner(design, by_cols, [f"{y} AS __y"], where, source)
@@ -375,6 +502,9 @@ def _numeric_cells(design, name, by_cols, where, *, subset_given: bool, na: str,
             dense[nm] = a
         cells = from_shifted_sums(dense["n"], dense["n_all"], dense["sw"], m_cell, arr["sa"],
                                   arr["saa"], arr["sae"], arr["see"], arr["se"], arr["q"], H, G)
+        if _calibrated(design):
+            cells = replace(cells, atoms=_numeric_atoms(design, c, by_cols, subset, y, values, on,
+                                                        m_cell, source, conds))
         return c.keys, by_cols, cells, n_missing, [None], False
     joined = (f"SELECT __u.*, __v.__m FROM ({inner}) AS __u LEFT JOIN {values} ON {on}")
     q2 = (f"SELECT {', '.join(keys)}, count(*) AS __n_all, count(__y) AS __n, "
@@ -390,9 +520,10 @@ def _numeric_cells(design, name, by_cols, where, *, subset_given: bool, na: str,
     cells = cluster_from_shifted_sums(c2.h, g2, c2.psu, _num(r2["__n"]), _num(r2["__n_all"]),
                                       _num(r2["__sw"]) * sc2, _num(r2["__s"]) * sc2, m_cell,
                                       q_cell, H, G)
+    if _calibrated(design):
+        cells = replace(cells, atoms=_numeric_atoms(design, c, by_cols, subset, y, values, on,
+                                                    m_cell, source, conds))
     return c.keys, by_cols, cells, n_missing, [None], False
-
-
 
 
 def _sql_chisq_cells(design, row: str, column: str, *, subset, na):
@@ -450,6 +581,14 @@ def _sql_chisq_cells(design, row: str, column: str, *, subset, na):
         rh[inv] = c.h
         cells = cluster_from_level_sums(rh, np.zeros(R, dtype=np.intp), rows, cnt, s1,
                                         np.arange(K), H, 1)
+    if _calibrated(design):
+        ra = _atom_query(design, (), subset, [(src.q(row), "__rr"), (src.q(column), "__cc")], [])
+        ra_r = _codes_of(ra["__rr"], lv[0][2]) - 1
+        ra_c = _codes_of(ra["__cc"], lv[1][2]) - 1
+        obs = (np.asarray(ra["__in"]) == 1) & (ra_r >= 0) & (ra_c >= 0)
+        ka = np.where(obs, rank_c[np.maximum(ra_c, 0)] * nr + rank_r[np.maximum(ra_r, 0)], -1)
+        m = (ka[:, None] == np.arange(K)[None, :]).astype(float)
+        cells = replace(cells, atoms=_atoms(design, ra, None, (), obs, m))
     return cells, N, lv[0][5], lv[1][5], keep_r, keep_c
 
 
@@ -545,8 +684,8 @@ def sql_ratio_cells(design, name: str, denominator: str, *, by, subset, na):
     R = Y / X
     source, c = _domain_join(design, by_cols, keys, {"r": R})
     keys2, _, cells, n_missing, _, _ = _numeric_cells(
-        design, label, by_cols, where, subset_given=True, na=na, y=f"({y} - {c['r']} * {x})",
-        source=source)
+        design, label, by_cols, where, subset=subset, na=na, y=f"({y} - {c['r']} * {x})",
+        source=source, subset_given=True)
     return keys2, by_cols, cells, R, X, n_missing
 
 
@@ -574,8 +713,8 @@ def sql_var_cells(design, name: str, *, by, subset, na):
     source, c = _domain_join(design, by_cols, keys, {"m": SX / W, "c": n / (n - 1.0)})
     d = f"({xv} - {c['m']})"
     keys2, _, cells, n_missing, _, _ = _numeric_cells(
-        design, name, by_cols, where, subset_given=True, na=na, y=f"({c['c']} * {d} * {d})",
-        source=source)
+        design, name, by_cols, where, subset=subset, na=na, y=f"({c['c']} * {d} * {d})",
+        source=source, subset_given=True)
     return keys2, by_cols, cells, n_missing
 
 
@@ -588,9 +727,10 @@ def sql_ttest_cells(design, variable: str, *, by, subset, na):
                                                       "0/1 or boolean variable")
     by_cols = () if by is None else (by,)
     src.check_columns(list(by_cols), what="by")
-    where = _where(design, subset)
+    conds = []
     if na == "available":
-        where = _and(where, [f"{y} IS NOT NULL"] + [f"{src.q(c)} IS NOT NULL" for c in by_cols])
-    keys, _, cells, _, _, _ = _numeric_cells(design, variable, by_cols, where,
-                                             subset_given=subset is not None, na=na, y=y)
+        conds = [f"{y} IS NOT NULL"] + [f"{src.q(c)} IS NOT NULL" for c in by_cols]
+    where = _and(_where(design, subset), conds)
+    keys, _, cells, _, _, _ = _numeric_cells(design, variable, by_cols, where, subset=subset,
+                                             na=na, y=y, conds=conds)
     return keys, cells

@@ -9,7 +9,8 @@
 * :mod:`.replicate` -- replicate weights (R's ``svrVar``): jackknife, BRR/Fay,
   bootstrap, SDR, or any replicate weights read from a file.
 * :mod:`.calibrated` -- calibration residuals (Deville-Särndal; R's ``postStrata``)
-  in front of another method, for calibrated, trimmed and nonresponse-adjusted designs;
+  in front of another method, for calibrated, trimmed and nonresponse-adjusted designs
+  (``CellCalibratedVariance``: the same from per-atom sums on SQL engines);
 * :mod:`.stacked` -- independent samples stacked into one design: the sum of each
   sample's own variance.
 
@@ -20,12 +21,12 @@ engines are further methods behind the same seam.
 from __future__ import annotations
 
 from .base import DomainTotals, DomainVariance, Reestimate, VarianceMethod, uses_cells
-from .calibrated import CalibratedVariance
+from .calibrated import CalibratedVariance, CellCalibratedVariance
 from .multistage import MultistageLinearization
 from .replicate import ReplicateWeights
 from .stacked import StackedVariance
 from .taylor import TaylorLinearization
 
-__all__ = ["CalibratedVariance", "DomainTotals", "DomainVariance", "MultistageLinearization",
+__all__ = ["CalibratedVariance", "CellCalibratedVariance", "DomainTotals", "DomainVariance", "MultistageLinearization",
            "Reestimate", "ReplicateWeights", "StackedVariance", "TaylorLinearization",
            "VarianceMethod", "uses_cells"]

@@ -72,6 +72,7 @@ from .. import _display
 from ..errors import CalibrationError, ConvergenceError, InputError, MissingValueError
 from ..variance.calibrated import CalibratedVariance, RakeStep, ResidualStep
 from ..variance.replicate import ReplicateWeights
+from ..engines.calibration import CellWeights, calibrated_design, calibration_cells
 from .auxiliary import AuxiliaryMatrix, CategoricalBlock, NumericBlock
 from .poststratify import kish_summary
 
@@ -469,7 +470,13 @@ def _rows_text(index: pd.Index, mask: np.ndarray) -> str:
     return ", ".join(show(i) for i in bad[:10]) + (", ..." if len(bad) > 10 else "")
 
 
-def _parse(data: pd.DataFrame, margins, collapse, population_size) -> _Spec:
+def _parse(data: pd.DataFrame, margins, collapse, population_size, counts=None) -> _Spec:
+    """The margins checked against the data and turned into the auxiliary matrix.
+
+    ``counts``: the number of units each row of ``data`` stands for (a SQL engine's
+    calibration cells, one row per combination of the margin variables); the unit
+    counts in the checks and messages are then sums of it.
+    """
     pairs = _normalise(margins)
     collapse = {} if collapse is None else collapse
     if not isinstance(collapse, Mapping):
@@ -602,20 +609,20 @@ def _parse(data: pd.DataFrame, margins, collapse, population_size) -> _Spec:
             parts.reverse()
         sample_keys = [tuple(v.item() if isinstance(v, np.generic) else v for v in row) for row in zip(*parts)]
         level_of_unique = np.empty(len(sample_keys), dtype=np.intp)
-        counts = np.bincount(ucodes, minlength=len(sample_keys))
+        counts_k = np.bincount(ucodes, weights=counts, minlength=len(sample_keys)).astype(np.int64)
         for j, sk in enumerate(sample_keys):
             sk = mapping.get(sk, sk)
             if sk not in pos:
                 shown = show(sk[0]) if len(sk) == 1 else str(sk)
                 raise CalibrationError(
                     f"margin {_label(key)} has no target for level {shown}, held by "
-                    f"{int(counts[j])} sample unit(s); every level in the sample needs a "
+                    f"{int(counts_k[j])} sample unit(s); every level in the sample needs a "
                     f"population count: add it to the margin, or merge it into another level "
                     f"with collapse={{{key!r}: {{{shown}: <a level of the margin>}}}}"
                 )
             level_of_unique[j] = pos[sk]
         unit_level = level_of_unique[ucodes]
-        n_units = np.bincount(unit_level, minlength=len(levels))
+        n_units = np.bincount(unit_level, weights=counts, minlength=len(levels)).astype(np.int64)
         for i, lk in enumerate(levels):
             shown = show(lk[0]) if len(lk) == 1 else str(lk)
             if n_units[i] == 0 and targets_arr[i] > 0:
@@ -757,7 +764,8 @@ class CalibrationResult:
         Newton iterations.
     tolerance : float
     g : pandas.Series
-        The calibration factors w / d, aligned with the data.
+        The calibration factors w / d, aligned with the data (on a SQL engine: one
+        per calibration cell, indexed by the margin variables' values).
     report : pandas.DataFrame
         One row per margin cell: ``margin``, ``level`` (``"(total)"`` for a numeric
         auxiliary), ``target``, ``initial`` (weighted total before), ``achieved``
@@ -804,17 +812,18 @@ class CalibrationResult:
         return _display.html_block(repr(self), self.report)
 
 
-def _report(spec: _Spec, d: np.ndarray, w: np.ndarray) -> pd.DataFrame:
+def _report(spec: _Spec, d: np.ndarray, w: np.ndarray, counts=None) -> pd.DataFrame:
     rows = []
     for m in spec.margins:
         if m.numeric:
             x = m.values
-            rows.append((m.key, "(total)", m.targets[0], float(d @ x), float(w @ x), len(x)))
+            rows.append((m.key, "(total)", m.targets[0], float(d @ x), float(w @ x),
+                         len(x) if counts is None else int(np.sum(counts))))
             continue
         k = int(m.present.sum())
         init = np.bincount(m.codes, weights=d, minlength=k)
         ach = np.bincount(m.codes, weights=w, minlength=k)
-        cnt = np.bincount(m.codes, minlength=k)
+        cnt = np.bincount(m.codes, weights=counts, minlength=k).astype(np.int64)
         j = 0
         for lk, t, pr in zip(m.levels, m.targets, m.present):
             if pr:
@@ -832,13 +841,47 @@ def _report(spec: _Spec, d: np.ndarray, w: np.ndarray) -> pd.DataFrame:
     return out[["margin", "level", "target", "initial", "achieved", "misfit", "n"]]
 
 
-def _g_summary(g: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> pd.Series:
-    q = np.quantile(g, [0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0])
+_G_PROBS = (0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0)
+
+
+def _repeated_quantile(values: np.ndarray, counts: np.ndarray, probs) -> np.ndarray:
+    """``np.quantile(np.repeat(values, counts), probs)`` without the repeat (linear rule)."""
+    order = np.argsort(values, kind="stable")
+    v = np.asarray(values, dtype=float)[order]
+    ends = np.cumsum(np.asarray(counts, dtype=np.int64)[order])
+    N = int(ends[-1])
+    pos = np.asarray(probs, dtype=float) * (N - 1)
+    j = np.floor(pos).astype(np.int64)
+    t = pos - j
+    a = v[np.searchsorted(ends, j, side="right")]
+    b = v[np.searchsorted(ends, np.minimum(j + 1, N - 1), side="right")]
+    # numpy's lerp: a + t (b - a), from the upper end when t >= 1/2
+    return np.where(t >= 0.5, b - (b - a) * (1.0 - t), a + (b - a) * t)
+
+
+def _g_summary(g: np.ndarray, lo: np.ndarray, hi: np.ndarray, counts=None) -> pd.Series:
+    """Quantiles of g and units on a bound; ``counts``: units per value of ``g`` (cells)."""
+    q = (np.quantile(g, _G_PROBS) if counts is None else _repeated_quantile(g, counts, _G_PROBS))
     names = ["min", "q01", "q05", "q25", "median", "q75", "q95", "q99", "max"]
     s = dict(zip(names, q.tolist()))
-    s["n_at_lower"] = float(np.sum(np.isfinite(lo) & (np.abs(g - lo) <= 1e-9 * np.maximum(1, np.abs(lo)))))
-    s["n_at_upper"] = float(np.sum(np.isfinite(hi) & (np.abs(g - hi) <= 1e-9 * np.maximum(1, np.abs(hi)))))
+    c = np.ones(len(g)) if counts is None else np.asarray(counts, dtype=float)
+    s["n_at_lower"] = float(np.sum(c * (np.isfinite(lo) & (np.abs(g - lo) <= 1e-9 * np.maximum(1, np.abs(lo))))))
+    s["n_at_upper"] = float(np.sum(c * (np.isfinite(hi) & (np.abs(g - hi) <= 1e-9 * np.maximum(1, np.abs(hi))))))
     return pd.Series(s, dtype=float, name="g")
+
+
+def _kish_cells(cw: CellWeights, g: np.ndarray) -> pd.DataFrame:
+    """:func:`_kish` from per-cell sums: w = d g with g constant in each cell."""
+    rows = {}
+    N = float(cw.n.sum())
+    for name, f in (("before", np.ones_like(g)), ("after", g)):
+        s1, s2 = float(np.sum(f * cw.sum)), float(np.sum(f * f * cw.sum2))
+        mean = s1 / N
+        cv = float(np.sqrt(max(s2 / N - mean * mean, 0.0)) / mean)
+        rows[name] = {"weight_sum": s1, "weight_min": float(np.min(f * cw.min)),
+                      "weight_max": float(np.max(f * cw.max)), "kish_n_eff": s1 * s1 / s2,
+                      "weight_cv": cv, "kish_deff": 1.0 + cv * cv}
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def _kish(before: np.ndarray, after: np.ndarray) -> pd.DataFrame:
@@ -1029,8 +1072,12 @@ def _adjusted(design, weights: np.ndarray, *, variance, calibration, record, dat
 
 def _calibrate_spec(index: pd.Index, spec: _Spec, d: np.ndarray, *, method: str, lo, hi,
                     bounds: tuple[float, float], tolerance: float, max_iterations: int,
-                    bounds_text: str, per=None, what: str = "g"):
-    """Solve, check, and build the CalibrationResult (no design yet)."""
+                    bounds_text: str, per=None, what: str = "g", cells: CellWeights | None = None):
+    """Solve, check, and build the CalibrationResult (no design yet).
+
+    With ``cells`` the rows are calibration cells (a SQL engine): ``d`` holds each
+    cell's sum of weights, and g is the cell's factor.
+    """
     gram = spec.aux.gram(d)
     S = _check_dependent_targets(spec, gram)
     fit = calibration_factors(d, spec.aux, spec.totals, method=method, bounds=(lo, hi),
@@ -1044,8 +1091,10 @@ def _calibrate_spec(index: pd.Index, spec: _Spec, d: np.ndarray, *, method: str,
     bad = ~(w > 0)
     if bad.any():
         raise CalibrationError(
-            f"{method} calibration gives {int(bad.sum())} unit(s) a weight <= 0 (smallest g = "
-            f"{show(float(g.min()))}, at index {_rows_text(index, bad)}); a design "
+            f"{method} calibration gives {int(bad.sum() if cells is None else cells.n[bad].sum())} "
+            f"unit(s) a weight <= 0 (smallest g = {show(float(g.min()))}, "
+            f"{'at index' if cells is None else 'in the calibration cell(s)'} "
+            f"{_rows_text(index, bad)}); a design "
             f"needs positive weights: set a positive lower bound, e.g. bounds=(0.1, None), or "
             f"use method='raking' or 'logit'"
         )
@@ -1054,8 +1103,9 @@ def _calibrate_spec(index: pd.Index, spec: _Spec, d: np.ndarray, *, method: str,
         method=method, bounds=bounds, variance="calibration", converged=True,
         iterations=fit.iterations, tolerance=tolerance,
         g=pd.Series(g, index=index, name="g"),
-        report=_report(spec, d, w), g_summary=_g_summary(g, lo_a, hi_a),
-        kish=_kish(d, w), auxiliaries=spec.aux, totals=spec.totals, columns=fit.columns,
+        report=_report(spec, d, w, None if cells is None else cells.n),
+        g_summary=_g_summary(g, lo_a, hi_a, None if cells is None else cells.n),
+        kish=_kish(d, w) if cells is None else _kish_cells(cells, g), auxiliaries=spec.aux, totals=spec.totals, columns=fit.columns,
         design_weights=d,
     )
     return result, replace(fit, gram=gram)  # the gram is reused by the variance step (same d)
@@ -1147,6 +1197,14 @@ def calibrate(
     solving when every target is > 20 times its sample total, and then applies
     its bounds to the rescaled g; here bounds always apply to w/d.
 
+    On a SQL engine (DuckDB, Spark) every margin must be categorical: g is then
+    constant in each calibration cell (the cross of the margin variables), the
+    equations are solved on the cells' sums of d, the weights become d g[k] inside
+    the engine, and ``.calibration.g`` has one factor per cell
+    (:mod:`surveyweights.engines.calibration`; the documentation's Engines page).
+    Numeric totals and ``variance="rake"`` raise :class:`~surveyweights.errors.EngineError`
+    there (they need unit-level data: ``design.collect()``).
+
     Examples
     --------
     >>> import pandas as pd, surveyweights as sw
@@ -1166,6 +1224,10 @@ def calibrate(
         raise InputError(f"variance={variance!r} is not valid; choose one of {list(VARIANCES)}")
     _check_control(tolerance, max_iterations)
     lo, hi = _check_bounds(method, bounds)
+    if design._sql is not None:  # a SQL engine: solved on the calibration cells' sums
+        call = dict(margins=margins, method=method, bounds=bounds, population_size=population_size,
+                    collapse=collapse, tolerance=tolerance, max_iterations=max_iterations)
+        return _calibrate_cells(design, call, variance=variance, lo=lo, hi=hi)
     spec = _parse(design.data, margins, collapse, population_size)
     if variance == "rake":
         if method != "raking" or np.isfinite(hi) or lo > 0:
@@ -1205,6 +1267,59 @@ def calibrate(
         else _stack(design.variance, step)
     return _adjusted(design, w, variance=variance_method, calibration=result, record=result,
                      replay=replay, replay_options={"remember_input": True})
+
+
+def _calibrate_cells(design, call: dict, *, variance: str, lo: float, hi: float):
+    """:func:`calibrate` on a SQL design: categorical margins, solved on the calibration cells.
+
+    g is constant in a cell (the cross of the margin variables), so the equations,
+    the checks and the diagnostics need only each cell's units and sums of d
+    (:mod:`surveyweights.engines.calibration`).
+    """
+    from ..engines.base import not_on_engine
+
+    if variance == "rake":
+        raise not_on_engine(design, "variance='rake' (R rake()'s sweeps over the units)",
+                            alternatives="variance='calibration' (the default), or ")
+    pairs = _normalise(call["margins"])
+    cols: list[str] = []
+    for key, spec in pairs:
+        if not isinstance(spec, (Mapping, pd.Series)):
+            raise not_on_engine(
+                design, f"calibration to the numeric total of margin {_label(key)} (its auxiliary "
+                        f"varies unit by unit)",
+                alternatives="categorical margins ({level: count}, computed from cell sums), or ")
+        cols += [c for c in _columns_of(key) if c not in cols]
+    have = design.engine.schema()
+    for key, _ in pairs:
+        missing = [c for c in _columns_of(key) if c not in have]
+        if missing:
+            raise InputError(
+                f"margin {_label(key)}: column(s) {missing} not found in the design's data; "
+                f"available columns: {list(have)}"
+            )
+    cells = calibration_cells(design, cols)
+    for key, _ in pairs:  # a unit without a value in a margin variable: as in memory
+        for c in _columns_of(key):
+            na = cells.frame[c].isna().to_numpy()
+            if na.any():
+                raise MissingValueError(
+                    f"margin {_label(key)}: column {c!r} is missing in "
+                    f"{int(cells.weights.n[na].sum())} row(s); every unit needs a value to be "
+                    f"calibrated: impute it or give those units a level of their own"
+                )
+    spec = _parse(cells.frame, call["margins"], call["collapse"], call["population_size"],
+                  counts=cells.weights.n)
+    result, fit = _calibrate_spec(cells.keys, spec, cells.weights.sum, method=call["method"], lo=lo,
+                                  hi=hi, bounds=(lo, hi), tolerance=call["tolerance"],
+                                  max_iterations=call["max_iterations"],
+                                  bounds_text=f"within bounds=({show(lo)}, {show(hi)})",
+                                  cells=cells.weights)
+    result = replace(result, g=pd.Series(fit.g, index=cells.keys, name="g"),
+                     design_weights=cells.weights.sum)
+    step = ResidualStep(spec.aux, cells.weights.sum, fit.g, fit.columns, gram=fit.gram)
+    return calibrated_design(design, cells, fit.g, step, result,
+                             replay=lambda d: calibrate(d, **call))
 
 
 def _stack(method, step) -> CalibratedVariance:
