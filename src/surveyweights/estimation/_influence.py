@@ -149,7 +149,9 @@ class CellInfluence:
         vm = self.design.variance
         if not uses_cells(vm) or not hasattr(vm, "cell_vcov"):
             raise not_on_engine(self.design, f"the covariance of estimates under the variance "
-                                             f"method {vm.name!r}")
+                                             f"method {vm.name!r}",
+                                alternatives="sw.difference for two domains (computed on the "
+                                             "engine), or ")
         return vm
 
     def covariance(self) -> np.ndarray:
