@@ -812,7 +812,7 @@ def _ttest_sql(design, variable, *, by, subset, lv, na) -> TTest:
             )
         coef = np.array([-1.0, 1.0])
         lin = vm.cell_contrast_variance(design, cells, mu[:, None], W, coef)
-        ddf = float(vm.cell_domain_df(design, cells, members=coef != 0)[0])
+        ddf = float(vm.cell_domain_df(design, cells, members=np.ones(2, dtype=bool))[0])
         est = float(mu[1] - mu[0])
         between = (keys[by].iloc[1], keys[by].iloc[0])
         estimates = (float(mu[1]), float(mu[0]))

@@ -423,6 +423,22 @@ def cell_contrast_variance(design, cells, centre: np.ndarray, divisor: np.ndarra
     return _apply_scale(design, s1, ss, present)
 
 
+def _lonely_covariance(design, cov: np.ndarray, s1: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """The lonely-PSU rules on a covariance whose lonely strata were left out: ``adjust``
+    adds (1 - f_h) s1_h s1_h' (s1_h: the stratum's score totals), ``average`` scales by
+    (strata present) / (strata present and not lonely), as :func:`stratified_covariance`."""
+    _, fpc_factor, lonely = _stratum_scale(design)
+    option = design.lonely_psu
+    if lonely.any():
+        if option == "adjust":
+            tot = s1[lonely]
+            cov += (tot * fpc_factor[lonely][:, None]).T @ tot
+        elif option == "average":
+            n_ok = int((present & ~lonely).sum())
+            cov = cov * (present.sum() / n_ok if n_ok else np.nan)
+    return cov
+
+
 def cell_covariance(design, cells, centre: np.ndarray, divisor: np.ndarray) -> np.ndarray:
     """The L x L covariance of the L estimates of a single domain (G = 1) from cell statistics.
 
@@ -436,8 +452,7 @@ def cell_covariance(design, cells, centre: np.ndarray, divisor: np.ndarray) -> n
     n_h = design._n_h.astype(float)
     D = float(np.asarray(divisor, dtype=float).reshape(-1)[0])
     delta = (cells.m - np.asarray(centre, dtype=float)[None])[:, 0, :]   # (H, L)
-    scale, fpc_factor, lonely = _stratum_scale(design)
-    option = design.lonely_psu
+    scale, _, lonely = _stratum_scale(design)
     c = scale.copy()
     if lonely.any():
         c[lonely] = 0.0  # remove/certainty/average drop them; adjust adds them back below
@@ -473,14 +488,7 @@ def cell_covariance(design, cells, centre: np.ndarray, divisor: np.ndarray) -> n
         k = np.bincount(r.h, minlength=H)
         cov += (zbar * (c * (n_h - k))[:, None]).T @ zbar
         present = np.bincount(r.h[r.n > 0], minlength=H) > 0
-    if lonely.any():
-        if option == "adjust":
-            tot = s1[lonely]
-            cov += (tot * fpc_factor[lonely][:, None]).T @ tot
-        elif option == "average":
-            n_ok = int((present & ~lonely).sum())
-            cov = cov * (present.sum() / n_ok if n_ok else np.nan)
-    return cov
+    return _lonely_covariance(design, cov, s1, present)
 
 
 def cell_vcov(design, cells, centre: np.ndarray, divisor: np.ndarray) -> np.ndarray:
@@ -507,8 +515,7 @@ def cell_vcov(design, cells, centre: np.ndarray, divisor: np.ndarray) -> np.ndar
     n_h = design._n_h.astype(float)
     D = np.asarray(divisor, dtype=float).reshape(G)
     delta = cells.m - np.asarray(centre, dtype=float).reshape(G, L)[None]      # (H, G, L)
-    scale, fpc_factor, lonely = _stratum_scale(design)
-    option = design.lonely_psu
+    scale, _, lonely = _stratum_scale(design)
     c = scale.copy()
     if lonely.any():
         c[lonely] = 0.0  # remove/certainty/average drop them; adjust adds them back below
@@ -558,14 +565,7 @@ def cell_vcov(design, cells, centre: np.ndarray, divisor: np.ndarray) -> np.ndar
         out = zbar * np.sqrt(c * (n_h - k))[:, None]
         cov += out.T @ out
         present = np.bincount(r.h[r.n > 0], minlength=H) > 0
-    if lonely.any():
-        if option == "adjust":
-            tot = s1r[lonely]
-            cov += (tot * fpc_factor[lonely][:, None]).T @ tot
-        elif option == "average":
-            n_ok = int((present & ~lonely).sum())
-            cov = cov * (present.sum() / n_ok if n_ok else np.nan)
-    return cov
+    return _lonely_covariance(design, cov, s1r, present)
 
 
 def cell_domain_df(design, cells, members: np.ndarray | None = None) -> np.ndarray:
