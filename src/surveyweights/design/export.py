@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..engines.base import require_memory
 from ..errors import InputError
 from ..variance.replicate import ReplicateWeights, UnitWeights
 from .design import Design, require_design
@@ -99,12 +100,19 @@ def write_replicate_design(
     True
     """
     require_design(design)
+    require_memory(design, "sw.write_replicate_design (it writes the unit rows to a file)",
+                   alternatives="DuckDB's own COPY ... TO of the source for the data, or ")
     v = design.variance
     if not isinstance(v, ReplicateWeights):
         raise InputError(
             "the design has no replicate weights to write; build them with "
             "sw.replicate(design, method=...) first"
         )
+    if getattr(design, "_sql", None) is not None:
+        from ..engines.base import not_on_engine
+
+        raise not_on_engine(design, "write_replicate_design (it writes every unit's row and "
+                                    "replicate weights)")
     path = Path(path)
     fmt = _format(path, format)
     targets = [path] + ([_sidecar(path)] if fmt == "csv" else [])

@@ -33,8 +33,9 @@ from ..errors import (
 )
 from ..variance import uses_cells
 from ..variance.base import DomainTotals
+from ..variance.replicate import ReplicateWeights
 from ._domains import encode_item, missing_error
-from ._sql import _sql_chisq_cells, _sql_item_cells
+from ._sql import _sql_chisq_cells, _sql_item_cells, sql_ttest_cells
 from .estimates import (
     Estimates,
     _KeysOf,
@@ -267,12 +268,13 @@ def _difference_sql(design, variable, *, by, between, level, subset, lv, df, na,
         raise InputError(f"kind={kind!r} is not valid; choose None (proportions or means), "
                          f"'proportion', 'mean' or 'total'")
     vm = design.variance
-    if not uses_cells(vm):
+    replicated = isinstance(vm, ReplicateWeights)
+    if not uses_cells(vm) and not replicated:
         raise not_on_engine(design, f"the variance method {vm.name!r}")
-    dom_keys, dom_by, cells, n_missing, levels, categorical = _sql_item_cells(
+    dom_keys, dom_by, cells, n_missing, levels, categorical, rep = _sql_item_cells(
         design, variable, by=by, subset=subset, level=level, na=na,
         kind="total" if kind == "total" else "mean" if kind == "mean" else "proportion",
-        numeric_means=kind is None)
+        numeric_means=kind is None, replicates=True)
     ia, ib = (_domain_index(_Keys(dom_keys, dom_by), v, dom_by) for v in between)
     if ia == ib:
         raise InputError(f"between={between!r} names the same domain twice")
@@ -288,10 +290,22 @@ def _difference_sql(design, variable, *, by, between, level, subset, lv, df, na,
         centre, divisor = np.nan_to_num(est_all), W
     coef = np.zeros(len(W))
     coef[ia], coef[ib] = 1.0, -1.0
-    lin = vm.cell_contrast_variance(design, cells, centre, divisor, coef)
+    if replicated:  # the difference under every replicate, from its domain totals
+        L = len(levels)
+        per = rep.combine(L)
+
+        def contrast(t):
+            e = per(t)
+            return (e[..., ia, :] - e[..., ib, :])[..., None, :]
+
+        lin = vm.from_totals(rep.totals, contrast, (est_all[ia] - est_all[ib])[None, :])
+        ddf_pair = rep.domain_df(coef != 0)
+    else:
+        lin = vm.cell_contrast_variance(design, cells, centre, divisor, coef)
+        ddf_pair = vm.cell_domain_df(design, cells, members=coef != 0)[0]
     warn_undefined_variance(lin.variance, design)
     se = np.sqrt(np.maximum(lin.variance[0], 0.0))
-    ddf = np.full((1, len(levels)), vm.cell_domain_df(design, cells, members=coef != 0)[0])
+    ddf = np.full((1, len(levels)), ddf_pair)
     dfs = resolve_df(df, design_df=ddf, satterthwaite=lin.satterthwaite_df)[0]
     return _difference_table(variable, levels, [est_all[ia], est_all[ib]], se, dfs, lv, between,
                              dom_by, categorical=categorical and kind != "total")
@@ -473,16 +487,24 @@ def chisq_test(
         raise InputError(f"na={na!r} is not a valid policy; choose one of {list(NA_POLICIES)}")
     vm = design.variance
     if design.engine.name != "pandas":
-        if not uses_cells(vm):
+        replicated = isinstance(vm, ReplicateWeights)
+        if not uses_cells(vm) and not replicated:
             raise not_on_engine(design, f"the variance method {vm.name!r}")
-        cells, N, row_levels, col_levels, keep_r, keep_c = _sql_chisq_cells(
+        cells, N, row_levels, col_levels, keep_r, keep_c, rep = _sql_chisq_cells(
             design, row, column, subset=subset, na=na)
         nr, nc = int(keep_r.sum()), int(keep_c.sum())
         _check_two_levels(row, column, nr, nc)
         _, W, T = cells.totals()
         p = T[0] / W[0]
-        V = vm.cell_covariance(design, cells, p[None], W)
-        nu = vm.cell_domain_df(design, cells)[0]
+        if replicated:  # the cell proportions under every replicate, from their totals
+            K = len(p)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                thetas = rep.combine(K)(rep.totals).reshape(len(rep.totals), K)
+            V = vm.spread_covariance(thetas, p)
+            nu = rep.domain_df(np.array([True]))
+        else:
+            V = vm.cell_covariance(design, cells, p[None], W)
+            nu = vm.cell_domain_df(design, cells)[0]
     else:
         data = design.data
         mask = subset_mask(data, subset)
@@ -698,15 +720,19 @@ def ttest(
     """
     require_design(design)
     lv = _check_level(confidence_level)
-    data = design.data
-    mask = subset_mask(data, subset)
     if not isinstance(variable, str):
         raise InputError(f"variable must be a column name, got {variable!r}")
+    if by is not None and not isinstance(by, str):
+        raise InputError(f"by={by!r} must be one column name with two groups")
+    if na not in NA_POLICIES:
+        raise InputError(f"na={na!r} is not a valid policy; choose one of ['error', 'available']")
+    if design.engine.name != "pandas":
+        return _ttest_sql(design, variable, by=by, subset=subset, lv=lv, na=na)
+    data = design.data
+    mask = subset_mask(data, subset)
     check_columns(data, [variable], what="variable", table="the design's data")
     y_all, y_miss = _ttest_values(data, variable)
     if by is not None:
-        if not isinstance(by, str):
-            raise InputError(f"by={by!r} must be one column name with two groups")
         check_columns(data, [by], what="by", table="the design's data")
         g_miss = data[by].isna().to_numpy()
     else:
@@ -719,8 +745,6 @@ def ttest(
                 f"unit(s) of the analysed subset; choose na='available' to leave them out (R's "
                 f"na.omit), impute them, or exclude them explicitly with subset="
             )
-        if na != "available":
-            raise InputError(f"na={na!r} is not a valid policy; choose one of ['error', 'available']")
     used = mask & ~miss
     w = design._w
     group = np.where(used, 0, -1)
@@ -765,6 +789,11 @@ def ttest(
             return np.array([[m[1] - m[0]]])
 
     lin = design.variance.variance(design, z[:, None], group, 1, reestimate=reestimate)
+    return _ttest_result(design, variable, by, between, est, lin, df_t, lv, estimates, label)
+
+
+def _ttest_result(design, variable, by, between, est, lin, df_t, lv, estimates, label) -> TTest:
+    """The test from its estimate, variance and df (every engine)."""
     warn_undefined_variance(lin.variance, design)
     se = float(np.sqrt(max(lin.variance[0, 0], 0.0))) if np.isfinite(lin.variance[0, 0]) else np.nan
     t = est / se if se > 0 else np.nan
@@ -778,6 +807,39 @@ def ttest(
     })
     return TTest(variable, (by,) if by else (), between, est, se, t, df_t, p, est - q * se,
                  est + q * se, lv, table)
+
+
+def _ttest_sql(design, variable, *, by, subset, lv, na) -> TTest:
+    """ttest() on a SQL engine: the cell table of the variable over the analysed units
+    (two domains, or one), then the shared variance code: the difference of two domain
+    means is a contrast of the cells (:func:`surveyweights.variance.taylor.cell_contrast_variance`)."""
+    vm = design.variance
+    if not uses_cells(vm):
+        raise not_on_engine(design, f"the variance method {vm.name!r}")
+    keys, cells = sql_ttest_cells(design, variable, by=by, subset=subset, na=na)
+    n_g, W, T = cells.totals()
+    mu = T[:, 0] / W
+    G = len(W)
+    if by is None:
+        lin = vm.cell_variance(design, cells, mu[:, None], W)
+        ddf = float(vm.cell_domain_df(design, cells)[0])
+        est, estimates, between, label = float(mu[0]), (np.nan, np.nan), None, "mean"
+    else:
+        if G != 2:
+            raise InputError(
+                f"by={by!r} has {G} observed value(s) in the analysed units "
+                f"({', '.join(show(v) for v in keys[by][:10])}); a two-sample t-test needs "
+                f"exactly two: restrict the units with subset=, or use sw.difference for two "
+                f"of several domains"
+            )
+        coef = np.array([-1.0, 1.0])
+        lin = vm.cell_contrast_variance(design, cells, mu[:, None], W, coef)
+        ddf = float(vm.cell_domain_df(design, cells, members=np.ones(2, dtype=bool))[0])
+        est = float(mu[1] - mu[0])
+        between = (keys[by].iloc[1], keys[by].iloc[0])
+        estimates = (float(mu[1]), float(mu[0]))
+        label = f"{show(between[0])} - {show(between[1])}"
+    return _ttest_result(design, variable, by, between, est, lin, ddf - 1, lv, estimates, label)
 
 
 def _ttest_values(data: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
