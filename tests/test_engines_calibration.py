@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 
+import hypothesis.strategies as st
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
 
 import surveyweights as sw
 from surveyweights.errors import CalibrationError, EngineError, MissingValueError
@@ -200,3 +202,33 @@ def test_spark_calibrated_design_equals_memory(data, on_engine):
         cm, cs = sw.calibrate(dm, margins, **options), sw.calibrate(ds, margins, **options)
         _same_calibration(cm, cs)
         _same_estimates(cm, cs, f"spark {design}")
+
+
+@st.composite
+def _samples(draw):
+    n = draw(st.integers(12, 40))
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    levels = ["a", "b", "c"][:draw(st.integers(2, 3))]
+    df = pd.DataFrame({"h": rng.choice(["s", "t"], n), "m": np.resize(levels, n),
+                       "y": rng.choice(["yes", "no"], n), "w": rng.uniform(1.0, 10.0, n)})
+    factors = draw(st.lists(st.floats(0.7, 1.5), min_size=len(levels), max_size=len(levels)))
+    sums = df.groupby("m")["w"].sum()
+    margins = {"m": {lv: float(sums[lv] * f) for lv, f in zip(levels, factors)}}
+    method = draw(st.sampled_from(["linear", "raking"]))
+    return df, margins, method
+
+
+@settings(max_examples=4, deadline=None)
+@given(_samples())
+def test_property_sql_calibration_reproduces_targets_and_memory_se(case):
+    df, margins, method = case
+    dm = sw.Design(df, weights="w", strata="h")
+    dd = sw.Design(df, weights="w", strata="h", engine="duckdb")
+    cm = sw.calibrate(dm, margins, method=method)
+    cd = sw.calibrate(dd, margins, method=method)
+    totals = sw.total(cd, "m").to_frame().set_index("level")["estimate"]
+    for level, target in margins["m"].items():
+        assert totals[level] == pytest.approx(target, rel=1e-9)
+    _same_frame(sw.proportion(cm, "y", by="m").to_frame(), sw.proportion(cd, "y", by="m").to_frame(),
+                "property")
