@@ -10,8 +10,8 @@ One GROUP BY (stratum x margin variables: units, sum d, sum d^2, min d, max d)
 gives everything the solver (:func:`~surveyweights.weighting.calibration.calibration_factors`,
 run on the K cells with weights sum_{i in k} d_i), the margin checks and the
 diagnostics need (:func:`calibration_cells`).  The calibrated design's weight on
-the SQL side is d * g[k], a CASE over the cells folded into the design's weight
-expression, so every query uses it unchanged; its variance method
+the SQL side is d * F(x' lambda), with x' lambda a sum of one small CASE per
+margin, folded into the design's weight expression, so every query uses it unchanged; its variance method
 (:class:`~surveyweights.variance.calibrated.CellCalibratedVariance`) takes the
 calibration residuals from per-atom sums (:func:`calibrated_design`).  No unit row
 leaves the engine.  The margins themselves are parsed and checked by
