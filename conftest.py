@@ -6,10 +6,21 @@ Tests marked ``slow`` are skipped by a plain ``pytest`` (the README's command) a
 run with ``pytest --run-slow -m slow``, the second step of ``.ci/run``.  Today they
 are the checks that regenerate the synthetic replica from scratch (its integer
 search takes well over a minute: the doctest of ``make_barometer_replica`` and the
-``slow`` tests of ``tests/test_replica.py``) the multiple-imputation coverage
-simulation of ``tests/test_imputation.py``, and the Spark engine's tests (each
-pytest worker starts a Java virtual machine and a local Spark session, about 25 s
-before the first query).  Everything they check still runs in CI, as its own step.
+``slow`` tests of ``tests/test_replica.py``) and the multiple-imputation coverage
+simulation of ``tests/test_imputation.py``.  Everything they check still runs in
+CI, as its own step.
+
+Spark tests
+-----------
+The Spark engine's tests (``test_spark_*`` and engine-parametrised cases whose id
+starts with ``spark``) run in the plain ``pytest``.  Each process that runs one
+starts a Java virtual machine and a local Spark session (10-20 s before the first
+query), so they are moved to the front of the collection: pytest-xdist's
+work-stealing scheduler hands out contiguous blocks and steals from their tails,
+so one worker runs them all first, and starts one JVM, while the others run the
+rest of the suite.  Without a Java runtime they are skipped with the reason (see
+the ``spark`` fixture in ``tests/conftest.py``); ``.ci/run`` installs Java and sets
+``SURVEYWEIGHTS_REQUIRE_SPARK=1``, which turns that skip into a failure.
 """
 
 import pytest
@@ -41,8 +52,9 @@ def _uses_spark(item) -> bool:
 def pytest_collection_modifyitems(config, items):
     run_slow = config.getoption("--run-slow")
     skip = pytest.mark.skip(reason="slow check: run with pytest --run-slow -m slow (.ci/run)")
+    items[:] = [i for i in items if _uses_spark(i)] + [i for i in items if not _uses_spark(i)]
     for item in items:
-        if item.name in SLOW_DOCTESTS or _uses_spark(item):
+        if item.name in SLOW_DOCTESTS:
             item.add_marker(pytest.mark.slow)
         if not run_slow and item.get_closest_marker("slow") is not None:
             item.add_marker(skip)

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .._strata import as_columns, check_columns, check_frame, factorize_keys, show
-from ..engines.base import MemoryEngine
+from ..engines.base import MemoryEngine, require_memory
 from ..engines.resolve import resolve as resolve_engine
 from ..errors import DesignError, InputError, LonelyPSUError
 from ..frame import PopulationFrame
@@ -449,7 +449,8 @@ class Design:
             # constant within each stratum: every value equals one value of its stratum
             first = np.empty(H)
             first[h] = fv   # one value of each stratum (the last write wins)
-            differs = fv != np.take(first, h)
+            spread = np.take(first, h)  # that value for every unit: fpc per unit if constant
+            differs = fv != spread
             lo = hi = first
             if differs.any():
                 lo, hi = value_range(h, fv, H)
@@ -464,7 +465,7 @@ class Design:
                 f_h = lo.copy()  # sampling fractions
                 N_h = n_h / f_h
             else:
-                N_h = lo.copy()
+                N_h = lo
                 small = np.flatnonzero(N_h < n_h)
                 if len(small):
                     k = small[0]
@@ -474,7 +475,9 @@ class Design:
                         f"population size N_h (or, if all values are <= 1, the sampling fraction)"
                     )
                 f_h = n_h / N_h
-            fpc_series = pd.Series(np.take(N_h, h), index=data.index, name="fpc", copy=False)
+            # N_h per unit: the values checked above when fpc holds population sizes
+            per_unit = spread if N_h is lo else np.take(N_h, h)
+            fpc_series = pd.Series(per_unit, index=data.index, name="fpc", copy=False)
 
         # lonely PSUs ---------------------------------------------------------
         # a single PSU in a stratum taken completely (f_h = 1) has no sampling variance
@@ -786,6 +789,9 @@ class Design:
         """
         from ..expressions import parse
 
+        require_memory(self, "design.assign (new columns of the unit rows)",
+                       alternatives="the column added to the source (a DuckDB view, a Spark "
+                                    "DataFrame's withColumn) and the design built again, or ")
         protected = {c for c in (self.ids if isinstance(self.ids, (list, tuple)) else [self.ids])
                      if isinstance(c, str)}
         if isinstance(self.weights, pd.Series) and isinstance(self.weights.name, str) \

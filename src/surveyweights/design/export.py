@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..engines.base import require_memory
 from ..errors import InputError
 from ..variance.replicate import ReplicateWeights, UnitWeights
 from .design import Design, require_design
@@ -99,6 +100,8 @@ def write_replicate_design(
     True
     """
     require_design(design)
+    require_memory(design, "sw.write_replicate_design (it writes the unit rows to a file)",
+                   alternatives="DuckDB's own COPY ... TO of the source for the data, or ")
     v = design.variance
     if not isinstance(v, ReplicateWeights):
         raise InputError(

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .._strata import show
+from ..engines.base import require_memory
 from ..errors import DesignError, InputError
 from ..variance import MultistageLinearization, TaylorLinearization
 from ..variance.stacked import StackedVariance
@@ -85,6 +86,10 @@ def stack(designs: Mapping[Hashable, Design] | Sequence[Design], *, key: str | N
     (3, 4)
     """
     labels, waves = _as_waves(designs, key)
+    for d in waves:
+        require_memory(d, "sw.stack (it concatenates the samples' unit rows)",
+                       alternatives="one source holding every wave, with the wave in the strata "
+                                    "(strata=['wave', 'stratum']), or ")
     option = {d.lonely_psu for d in waves}
     if len(option) > 1:
         raise DesignError(

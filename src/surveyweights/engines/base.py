@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..errors import EngineError
 
-__all__ = ["MemoryEngine", "ENGINES", "not_on_engine"]
+__all__ = ["MemoryEngine", "ENGINES", "not_on_engine", "require_memory"]
 
 #: The engine names ``sw.Design(..., engine=...)`` accepts.
 ENGINES: tuple[str, ...] = ("pandas", "duckdb", "spark")
@@ -38,3 +38,11 @@ def not_on_engine(design, what: str, *, alternatives: str = "") -> EngineError:
         f"design.collect() loads the source into pandas, or build "
         f"sw.Design(data_frame, ...) with engine='pandas'"
     )
+
+
+def require_memory(design, what: str, *, alternatives: str = "") -> None:
+    """Raise :func:`not_on_engine` when ``design`` is on a SQL engine (for a function that
+    needs the unit rows: new weights, unit-level fits, files of the data)."""
+    engine = getattr(design, "engine", None)
+    if engine is not None and getattr(engine, "name", "pandas") != "pandas":
+        raise not_on_engine(design, what, alternatives=alternatives)

@@ -17,6 +17,13 @@ from .sql import SOURCE, SqlSource
 __all__ = ["Spark", "SparkSource"]
 
 
+def _quiet_pyspark_on_pandas() -> None:
+    """Inside ``warnings.catch_warnings()``: hide pandas 3's future/deprecation warnings
+    that pyspark's own conversion code triggers (nothing the user can act on)."""
+    for category in (FutureWarning, DeprecationWarning):
+        warnings.filterwarnings("ignore", category=category, module=r"pyspark\.")
+
+
 def _import_pyspark():
     try:
         import pyspark  # noqa: F401
@@ -105,11 +112,13 @@ class SparkSource(SqlSource):
         try:
             res = self.session.sql(text, __sw_source=self.df)
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore", FutureWarning)  # pyspark on pandas 3
+                _quiet_pyspark_on_pandas()
                 return res.toPandas()
         except Exception as exc:  # py4j and analysis errors have many types
             raise EngineError(f"Spark could not run the design's query: {exc}") from None
 
     def collect(self, columns=None):
         df = self.df if columns is None else self.df.select(*columns)
-        return df.toPandas()
+        with warnings.catch_warnings():
+            _quiet_pyspark_on_pandas()
+            return df.toPandas()

@@ -125,3 +125,65 @@ def _reestimate_block(kind: str, y: np.ndarray, code: np.ndarray, G: int):
             return (T / W[:, None]).ravel()
 
     return f
+
+
+@dataclass(frozen=True)
+class CellInfluence:
+    """The joint linearization of one item's estimate table from its cell statistics.
+
+    What a SQL engine's estimates keep for :meth:`Estimates.vcov` and contrasts:
+    the small per-cell table of :mod:`surveyweights.engines.cells`, the centre
+    (G, L) and divisor (G,) of the scores w (y - centre) / divisor.  Same
+    interface as :class:`Influence`.
+    """
+
+    design: Any
+    cells: Any
+    centre: np.ndarray
+    divisor: np.ndarray
+
+    def _method(self):
+        from ..engines.base import not_on_engine
+        from ..variance import uses_cells
+
+        vm = self.design.variance
+        if not uses_cells(vm) or not hasattr(vm, "cell_vcov"):
+            raise not_on_engine(self.design, f"the covariance of estimates under the variance "
+                                             f"method {vm.name!r}",
+                                alternatives="sw.difference for two domains (computed on the "
+                                             "engine), or ")
+        return vm
+
+    def covariance(self) -> np.ndarray:
+        """The R x R covariance of the rows (domain-major, as the table)."""
+        return self._method().cell_vcov(self.design, self.cells, self.centre, self.divisor)
+
+    def design_df(self, rows: np.ndarray) -> float:
+        """The design df of the domains of ``rows`` together, counting the units with an
+        observed value (as :meth:`Influence.design_df`)."""
+        from dataclasses import replace
+
+        H, G, L = self.cells.shape
+        members = np.zeros(G, dtype=bool)
+        members[np.unique(np.asarray(rows) // L)] = True
+        observed = replace(self.cells, n_all=self.cells.n)
+        if observed.rows is not None:
+            observed = replace(observed, rows=replace(observed.rows, n_all=observed.rows.n))
+        return float(self._method().cell_domain_df(self.design, observed, members=members)[0])
+
+
+def sql_influence(design, parts: list) -> Callable[[], CellInfluence]:
+    """The ``_influence`` of estimates made on a SQL engine: one item's
+    :class:`CellInfluence`; several items raise (their cross-covariance needs
+    joint moments of the items, which the per-item cell tables do not hold)."""
+
+    def influence() -> CellInfluence:
+        if len(parts) != 1:
+            from ..engines.base import not_on_engine
+
+            raise not_on_engine(design, "the covariance between estimates of different variables",
+                                alternatives="one variable per call (contrasts within it work "
+                                             "on the engine), or ")
+        return CellInfluence(design, *parts[0])
+
+    return influence

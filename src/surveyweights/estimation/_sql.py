@@ -45,8 +45,12 @@ def _missing(src, col: str, kind: str) -> str:
     return f"({src.q(col)} IS NULL)"
 
 
-def _inner(design, by_cols, extra: list[str], where: str) -> tuple[str, list[str]]:
-    """The inner SELECT (strata, PSU, by keys, weight and ``extra``) and the key names."""
+def _inner(design, by_cols, extra: list[str], where: str,
+           source: str = SOURCE) -> tuple[str, list[str]]:
+    """The inner SELECT (strata, PSU, by keys, weight and ``extra``) and the key names.
+
+    ``source`` is the FROM clause: the design's source, or the source joined to a
+    small table of per-domain constants (:func:`_domain_join`)."""
     src = design.engine
     sq = design._sql
     sel, keys = [], []
@@ -61,7 +65,7 @@ def _inner(design, by_cols, extra: list[str], where: str) -> tuple[str, list[str
         keys.append(f"__b{i}")
     sel.append(f"{sq['weight']} AS __w")
     sel += extra
-    return f"SELECT {', '.join(sel)} FROM {SOURCE}{where}", keys
+    return f"SELECT {', '.join(sel)} FROM {source}{where}", keys
 
 
 def _lead(keys: list[str]) -> str:
@@ -161,19 +165,23 @@ def _calibrated(design) -> bool:
 
 
 def _atom_query(design, by_cols, subset, items: list[tuple[str, str]], aggs: list[str],
-                join=None) -> dict:
+                join=None, source: str = SOURCE, conds=()) -> dict:
     """Per-atom sums over *every* unit: stratum [x PSU] x domain x item keys x margin variables.
 
     Units outside ``subset=`` keep their stratum, PSU and calibration cells (their
     residual is not zero) but get NULL domain and item keys and ``__in`` = 0.
     ``items`` are (SQL expression, name) pairs read inside the subset only; ``join``
-    (values, on) adds a small VALUES table (the numeric item's cell means).
+    (values, on) adds a small VALUES table (the numeric item's cell means).  ``source``
+    is the FROM clause (the source joined to per-domain constants for a derived item,
+    :func:`_domain_join`) and ``conds`` further SQL conditions of the analysed units.
     """
     src = design.engine
     sq = design._sql
     cond = "TRUE"
     if subset is not None:
         cond = _where(design, subset)[len(" WHERE "):]
+    if conds:
+        cond = " AND ".join([f"({cond})", *conds])
     sel, keys = [], []
     for i, c in enumerate(sq["strata"]):
         sel.append(f"{src.q(c)} AS __s{i}")
@@ -193,7 +201,7 @@ def _atom_query(design, by_cols, subset, items: list[tuple[str, str]], aggs: lis
         sel.append(f"{src.q(c)} AS __c{j}")
         keys.append(f"__c{j}")
     sel.append(f"{sq['weight']} AS __w")
-    inner = f"SELECT {', '.join(sel)} FROM {SOURCE}"
+    inner = f"SELECT {', '.join(sel)} FROM {source}"
     if join is not None:
         values, on = join
         inner = (f"SELECT __u.*, __v.__m, CASE WHEN __u.__y IS NULL THEN 0 ELSE 1 END AS __o "
@@ -252,13 +260,15 @@ def _atoms(design, res: dict, c: _Cells | None, by_cols, obs: np.ndarray, m: np.
                             sa=sa_, mll=mll, mlw=mlw)
 
 
-def _numeric_atoms(design, c, by_cols, subset, y: str, values: str, on: str, m_cell):
+def _numeric_atoms(design, c, by_cols, subset, y: str, values: str, on: str, m_cell,
+                   source: str = SOURCE, conds=()):
     """Atoms of a numeric item: sums of a = w (y - m), centred at the cells' means m."""
     fs = design.engine.fsum
     a = "__w * (__y - __m)"
     ra = _atom_query(design, by_cols, subset, [(y, "__y")],
                      [f"{fs(a)} AS __sa", f"{fs(f'{a} * {a}')} AS __saa",
-                      f"{fs(f'{a} * __w')} AS __saw"], join=(values, on))
+                      f"{fs(f'{a} * __w')} AS __saw"], join=(values, on), source=source,
+                     conds=conds)
     obs = (np.asarray(ra["__in"]) == 1) & (np.asarray(ra["__o"]) == 1)
     return _atoms(design, ra, c, by_cols, obs, None, _num(ra["__sa"]), _num(ra["__saa"]),
                   _num(ra["__saw"]), m_cell=m_cell)
@@ -403,15 +413,50 @@ def _sql_item_cells(design, name, *, by, subset, level, na, kind="proportion",
             m = ((ka - 1)[:, None] == np.asarray(sel)[None, :]).astype(float)
             cells = replace(cells, atoms=_atoms(design, ra, c, by_cols, obs, m))
         return c.keys, by_cols, cells, n_missing, levels, categorical
-    # a numeric item: cell means first, then sums centred at them
-    y = src.double(name)
-    inner, keys = _inner(design, by_cols, [f"{y} AS __y"], where)
+    return _numeric_cells(design, name, by_cols, where, subset=subset, na=na, y=src.double(name))
+
+
+def _domain_join(design, by_cols, keys: pd.DataFrame, consts: dict[str, np.ndarray]):
+    """The FROM clause of the source joined to per-domain constants, and their SQL names.
+
+    ``keys`` holds the by values of each domain (one row per domain), ``consts`` one
+    array per constant (one value per domain).  Without ``by`` the constants are
+    plain literals.  Returns (FROM clause, {name: SQL expression}).
+    """
+    src = design.engine
+    if not by_cols:
+        return SOURCE, {k: src.lit(float(v[0])) for k, v in consts.items()}
+    names = list(consts)
+    rows = []
+    for i in range(len(keys)):
+        vals = [src.lit(keys[c].iloc[i]) for c in by_cols]
+        vals += [src.lit(float(consts[k][i])) for k in names]
+        rows.append("(" + ", ".join(vals) + ")")
+    cols = [f"__jb{j}" for j in range(len(by_cols))] + [f"__jc{j}" for j in range(len(names))]
+    on = " AND ".join(f"{src.q(c)} = __dv.__jb{j}" for j, c in enumerate(by_cols))
+    clause = (f"{SOURCE} LEFT JOIN (VALUES {', '.join(rows)}) AS __dv({', '.join(cols)}) "
+              f"ON {on}")
+    return clause, {k: f"__dv.__jc{j}" for j, k in enumerate(names)}
+
+
+def _numeric_cells(design, name, by_cols, where, *, subset, na: str, y: str,
+                   source: str = SOURCE, conds=(), subset_given: bool | None = None):
+    """Cell statistics of a numeric item whose value is the SQL expression ``y``
+    (NULL where missing): cell means first, then sums centred at them.
+
+    ``where`` is the WHERE clause of ``subset`` and ``conds``; ``source`` the FROM clause
+    (the source, or the source joined to per-domain constants); ``subset_given``
+    (default: a subset is given) turns off the warning about empty categories."""
+    subset_given = subset is not None if subset_given is None else subset_given
+    src = design.engine
+    fs = src.fsum
+    inner, keys = _inner(design, by_cols, [f"{y} AS __y"], where, source)
     cell_keys = [k for k in keys if k != "__p"]
     q1 = (f"SELECT {_lead(cell_keys)}count(*) AS __n_all, count(__y) AS __n, "
           f"{fs('CASE WHEN __y IS NOT NULL THEN __w END')} AS __sw, {fs('__w * __y')} AS __swy "
           f"FROM ({inner}) AS __t{_group(cell_keys)}")
     r1 = src.run(q1)
-    c = _Cells(design, by_cols, r1, subset_given=subset is not None)
+    c = _Cells(design, by_cols, r1, subset_given=subset_given)
     H, G = c.H, c.G
     hg = c.h * G + c.g
     n1, n_all1, sw1, swy1 = _num(r1["__n"]), _num(r1["__n_all"]), _num(r1["__sw"]), _num(r1["__swy"])
@@ -459,7 +504,7 @@ def _sql_item_cells(design, name, *, by, subset, level, na, kind="proportion",
                                   arr["saa"], arr["sae"], arr["see"], arr["se"], arr["q"], H, G)
         if _calibrated(design):
             cells = replace(cells, atoms=_numeric_atoms(design, c, by_cols, subset, y, values, on,
-                                                        m_cell))
+                                                        m_cell, source, conds))
         return c.keys, by_cols, cells, n_missing, [None], False
     joined = (f"SELECT __u.*, __v.__m FROM ({inner}) AS __u LEFT JOIN {values} ON {on}")
     q2 = (f"SELECT {', '.join(keys)}, count(*) AS __n_all, count(__y) AS __n, "
@@ -477,7 +522,7 @@ def _sql_item_cells(design, name, *, by, subset, level, na, kind="proportion",
                                       q_cell, H, G)
     if _calibrated(design):
         cells = replace(cells, atoms=_numeric_atoms(design, c, by_cols, subset, y, values, on,
-                                                    m_cell))
+                                                    m_cell, source, conds))
     return c.keys, by_cols, cells, n_missing, [None], False
 
 
@@ -545,3 +590,147 @@ def _sql_chisq_cells(design, row: str, column: str, *, subset, na):
         m = (ka[:, None] == np.arange(K)[None, :]).astype(float)
         cells = replace(cells, atoms=_atoms(design, ra, None, (), obs, m))
     return cells, N, lv[0][5], lv[1][5], keep_r, keep_c
+
+
+def _and(where: str, conditions: list[str]) -> str:
+    """A WHERE clause with further conditions (each a SQL expression)."""
+    if not conditions:
+        return where
+    parts = ([f"({where[len(' WHERE '):]})"] if where else []) + conditions
+    return " WHERE " + " AND ".join(parts)
+
+
+def _numeric_column(design, name: Any, role: str, needs: str) -> str:
+    """The SQL value (DOUBLE, NULL where missing) of a numeric or boolean column."""
+    src = design.engine
+    if not isinstance(name, str):
+        raise InputError(f"the {role} must be a column name, got {name!r}")
+    src.check_columns([name], what=role)
+    kind = src.schema()[name][0]
+    if kind not in ("numeric", "bool"):
+        raise InputError(
+            f"the {role} {name!r} is a {'categorical' if kind == 'enum' else kind} column of the "
+            f"{src.name} source, not numeric; {needs} (for a share of a category use "
+            f"sw.proportion, or add a 0/1 column to the source)"
+        )
+    return src.double(name)
+
+
+def _domain_sums(design, by_cols, where: str, y: str, x: str | None, *, subset_given: bool,
+                 name: str, na: str):
+    """Per domain: keys, units with an observed value n, sum w W, sum w y, sum w x.
+
+    The first pass of the ratio and the variance on a SQL engine (their per-domain
+    constants R = Y / X, or the mean and n/(n-1), go into the second query).
+    """
+    src = design.engine
+    fs = src.fsum
+    extra = [f"{y} AS __y"] + ([f"{x} AS __x"] if x is not None else [])
+    inner, keys = _inner(design, by_cols, extra, where)
+    cell_keys = [k for k in keys if k != "__p"]
+    swx = f", {fs('__w * __x')} AS __swx" if x is not None else ""
+    res = src.run(f"SELECT {_lead(cell_keys)}count(*) AS __n_all, count(__y) AS __n, "
+                  f"{fs('CASE WHEN __y IS NOT NULL THEN __w END')} AS __sw, "
+                  f"{fs('__w * __y')} AS __swy{swx} FROM ({inner}) AS __t{_group(cell_keys)}")
+    c = _Cells(design, by_cols, res, subset_given=subset_given)
+    sc = _scale(design, c.h)
+    G = c.G
+    per = {k: np.bincount(c.g, weights=_num(res[k]) * (1.0 if k in ("__n", "__n_all") else sc),
+                          minlength=G)
+           for k in ("__n", "__n_all", "__sw", "__swy", "__swx") if k in res}
+    n = per["__n"].astype(np.int64)
+    _check_missing(name, (per["__n_all"] - per["__n"]).astype(np.int64), na)
+    return c.keys, n, per["__sw"], per["__swy"], per.get("__swx")
+
+
+def _domain_label(keys: pd.DataFrame, by_cols, g: int) -> str:
+    if not by_cols:
+        return ""
+    return " in domain " + ", ".join(f"{c}={keys[c].iloc[g]!r}" for c in by_cols)
+
+
+def sql_ratio_cells(design, name: str, denominator: str, *, by, subset, na):
+    """(keys, by columns, cells of u = y - R_g x, R, X, n_missing) of one ratio on a SQL engine.
+
+    Two passes as a numeric item, after a first one for the domain totals Y_g and
+    X_g: the linearized score w (y - R_g x) / X_g is the score of the total of
+    u = y - R_g x divided by X_g, so the cell table of u (centred at its cell means,
+    with R_g joined per domain) gives the variance with no cancellation.
+    """
+    src = design.engine
+    by_cols = () if by is None else as_columns(by, what="by")
+    src.check_columns(list(by_cols), what="by")
+    needs = "a ratio is a ratio of totals of numeric variables"
+    yv = _numeric_column(design, name, "numerator", needs)
+    xv = _numeric_column(design, denominator, "denominator", needs)
+    where = _where(design, subset)
+    y = f"(CASE WHEN {xv} IS NULL THEN NULL ELSE {yv} END)"
+    x = f"(CASE WHEN {yv} IS NULL THEN NULL ELSE {xv} END)"
+    label = f"{name}/{denominator}"
+    keys, n, _, Y, X = _domain_sums(design, by_cols, where, y, x, subset_given=subset is not None,
+                                    name=label, na=na)
+    for g in range(len(n)):
+        if n[g] == 0:
+            raise DomainError(
+                f"no respondent{_domain_label(keys, by_cols, g)} has observed values of both "
+                f"{name!r} and {denominator!r}; drop that domain with subset= or impute"
+            )
+        if X[g] == 0:
+            raise DomainError(
+                f"the total of the denominator {denominator!r} is 0{_domain_label(keys, by_cols, g)}, "
+                f"so the ratio is undefined; choose a denominator with a non-zero total there, or "
+                f"leave the domain out with subset="
+            )
+    R = Y / X
+    source, c = _domain_join(design, by_cols, keys, {"r": R})
+    keys2, _, cells, n_missing, _, _ = _numeric_cells(
+        design, label, by_cols, where, subset=subset, na=na, y=f"({y} - {c['r']} * {x})",
+        source=source, subset_given=True)
+    return keys2, by_cols, cells, R, X, n_missing
+
+
+def sql_var_cells(design, name: str, *, by, subset, na):
+    """(keys, by columns, cells of u = n_g/(n_g - 1) (x - m_g)^2, n_missing) on a SQL engine.
+
+    The population variance S^2_g is the weighted domain mean of u (m_g and n_g from
+    a first pass), and its score w (u - S^2_g) / W_g is a mean's: the cell table of
+    u, centred at its cell means, gives the variance.
+    """
+    src = design.engine
+    by_cols = () if by is None else as_columns(by, what="by")
+    src.check_columns(list(by_cols), what="by")
+    xv = _numeric_column(design, name, "variable", "a variance is of a numeric variable")
+    where = _where(design, subset)
+    keys, n, W, SX, _ = _domain_sums(design, by_cols, where, xv, None,
+                                     subset_given=subset is not None, name=name, na=na)
+    few = np.flatnonzero(n < 2)
+    if len(few):
+        k = int(few[0])
+        raise DomainError(
+            f"the variance of {name!r} needs at least two units{_domain_label(keys, by_cols, k)}, "
+            f"which has {int(n[k])}; merge the domain with another, or leave it out with subset="
+        )
+    source, c = _domain_join(design, by_cols, keys, {"m": SX / W, "c": n / (n - 1.0)})
+    d = f"({xv} - {c['m']})"
+    keys2, _, cells, n_missing, _, _ = _numeric_cells(
+        design, name, by_cols, where, subset=subset, na=na, y=f"({c['c']} * {d} * {d})",
+        source=source, subset_given=True)
+    return keys2, by_cols, cells, n_missing
+
+
+def sql_ttest_cells(design, variable: str, *, by, subset, na):
+    """(keys, cells) of a t-test's variable on a SQL engine; with ``na="available"`` the
+    units with a missing value or group are left out of the analysed units (R's
+    ``na.omit``), as in memory."""
+    src = design.engine
+    y = _numeric_column(design, variable, "variable", "a t-test compares means of a numeric, "
+                                                      "0/1 or boolean variable")
+    by_cols = () if by is None else (by,)
+    src.check_columns(list(by_cols), what="by")
+    conds = []
+    if na == "available":
+        conds = [f"{y} IS NOT NULL"] + [f"{src.q(c)} IS NOT NULL" for c in by_cols]
+    where = _and(_where(design, subset), conds)
+    keys, _, cells, _, _, _ = _numeric_cells(design, variable, by_cols, where, subset=subset,
+                                             na=na, y=y, conds=conds)
+    return keys, cells

@@ -34,7 +34,7 @@ from ..errors import (
 from ..variance import uses_cells
 from ..variance.base import DomainTotals
 from ._domains import encode_item, missing_error
-from ._sql import _sql_chisq_cells, _sql_item_cells
+from ._sql import _sql_chisq_cells, _sql_item_cells, sql_ttest_cells
 from .estimates import (
     Estimates,
     _KeysOf,
@@ -698,15 +698,19 @@ def ttest(
     """
     require_design(design)
     lv = _check_level(confidence_level)
-    data = design.data
-    mask = subset_mask(data, subset)
     if not isinstance(variable, str):
         raise InputError(f"variable must be a column name, got {variable!r}")
+    if by is not None and not isinstance(by, str):
+        raise InputError(f"by={by!r} must be one column name with two groups")
+    if na not in NA_POLICIES:
+        raise InputError(f"na={na!r} is not a valid policy; choose one of ['error', 'available']")
+    if design.engine.name != "pandas":
+        return _ttest_sql(design, variable, by=by, subset=subset, lv=lv, na=na)
+    data = design.data
+    mask = subset_mask(data, subset)
     check_columns(data, [variable], what="variable", table="the design's data")
     y_all, y_miss = _ttest_values(data, variable)
     if by is not None:
-        if not isinstance(by, str):
-            raise InputError(f"by={by!r} must be one column name with two groups")
         check_columns(data, [by], what="by", table="the design's data")
         g_miss = data[by].isna().to_numpy()
     else:
@@ -719,8 +723,6 @@ def ttest(
                 f"unit(s) of the analysed subset; choose na='available' to leave them out (R's "
                 f"na.omit), impute them, or exclude them explicitly with subset="
             )
-        if na != "available":
-            raise InputError(f"na={na!r} is not a valid policy; choose one of ['error', 'available']")
     used = mask & ~miss
     w = design._w
     group = np.where(used, 0, -1)
@@ -765,6 +767,11 @@ def ttest(
             return np.array([[m[1] - m[0]]])
 
     lin = design.variance.variance(design, z[:, None], group, 1, reestimate=reestimate)
+    return _ttest_result(design, variable, by, between, est, lin, df_t, lv, estimates, label)
+
+
+def _ttest_result(design, variable, by, between, est, lin, df_t, lv, estimates, label) -> TTest:
+    """The test from its estimate, variance and df (every engine)."""
     warn_undefined_variance(lin.variance, design)
     se = float(np.sqrt(max(lin.variance[0, 0], 0.0))) if np.isfinite(lin.variance[0, 0]) else np.nan
     t = est / se if se > 0 else np.nan
@@ -778,6 +785,39 @@ def ttest(
     })
     return TTest(variable, (by,) if by else (), between, est, se, t, df_t, p, est - q * se,
                  est + q * se, lv, table)
+
+
+def _ttest_sql(design, variable, *, by, subset, lv, na) -> TTest:
+    """ttest() on a SQL engine: the cell table of the variable over the analysed units
+    (two domains, or one), then the shared variance code: the difference of two domain
+    means is a contrast of the cells (:func:`surveyweights.variance.taylor.cell_contrast_variance`)."""
+    vm = design.variance
+    if not uses_cells(vm):
+        raise not_on_engine(design, f"the variance method {vm.name!r}")
+    keys, cells = sql_ttest_cells(design, variable, by=by, subset=subset, na=na)
+    n_g, W, T = cells.totals()
+    mu = T[:, 0] / W
+    G = len(W)
+    if by is None:
+        lin = vm.cell_variance(design, cells, mu[:, None], W)
+        ddf = float(vm.cell_domain_df(design, cells)[0])
+        est, estimates, between, label = float(mu[0]), (np.nan, np.nan), None, "mean"
+    else:
+        if G != 2:
+            raise InputError(
+                f"by={by!r} has {G} observed value(s) in the analysed units "
+                f"({', '.join(show(v) for v in keys[by][:10])}); a two-sample t-test needs "
+                f"exactly two: restrict the units with subset=, or use sw.difference for two "
+                f"of several domains"
+            )
+        coef = np.array([-1.0, 1.0])
+        lin = vm.cell_contrast_variance(design, cells, mu[:, None], W, coef)
+        ddf = float(vm.cell_domain_df(design, cells, members=np.ones(2, dtype=bool))[0])
+        est = float(mu[1] - mu[0])
+        between = (keys[by].iloc[1], keys[by].iloc[0])
+        estimates = (float(mu[1]), float(mu[0]))
+        label = f"{show(between[0])} - {show(between[1])}"
+    return _ttest_result(design, variable, by, between, est, lin, ddf - 1, lv, estimates, label)
 
 
 def _ttest_values(data: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:

@@ -26,7 +26,7 @@ from . import ci as _ci
 from .. import _display
 from ._domains import (NA_POLICIES, RESULT_COLUMNS, Domains, apply_na_policy, domains,
                        encode_item, item, missing_error, subset_mask)
-from ._influence import Influence, domain_influence
+from ._influence import Influence, domain_influence, sql_influence
 from ..design import Design, require_design
 from ..engines import memory
 from ..engines.base import not_on_engine
@@ -351,14 +351,20 @@ def _estimate(
 
 def _estimate_sql(kind, design, names, *, by, subset, level, method, level_, df, na) -> Estimates:
     """The estimators on a SQL engine: per-cell GROUP BY results, then :func:`_from_cells`."""
-    frames, by_cols = [], ()
+    frames, by_cols, parts = [], (), []
     for name in names:
         keys, by_cols, cells, n_missing, levels, categorical = _sql_item_cells(
             design, name, by=by, subset=subset, level=level, na=na, kind=kind)
         frames.append(_from_cells(kind, design, cells, n_missing, keys, by_cols, name, levels,
                                   categorical, method, level_, df, None))
+        n_g, W, T = cells.totals()
+        if kind == "total":
+            parts.append((cells, np.zeros_like(T), np.ones(len(W))))
+        else:
+            parts.append((cells, T / W[:, None], W))
     table = pd.concat(frames, ignore_index=True)
-    return Estimates(kind, by_cols, method, level_, df, table, engine=design.engine.name)
+    return Estimates(kind, by_cols, method, level_, df, table, sql_influence(design, parts),
+                     engine=design.engine.name)
 
 
 def domain_cells(design: Design, by, subset):

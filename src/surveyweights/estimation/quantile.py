@@ -23,6 +23,7 @@ from scipy import stats
 from ._domains import Item, apply_na_policy, domains, subset_mask
 from ..design import Design, require_design
 from .. import _display
+from ..engines.base import require_memory
 from ..errors import InputError
 from .estimates import _check_level, _variables, resolve_df, warn_undefined_variance
 from .ratio import _numeric
@@ -344,6 +345,9 @@ def quantile(
     4.0
     """
     require_design(design)
+    require_memory(design, "sw.quantile (it sorts the unit values of the weighted distribution)",
+                   alternatives="sw.proportion of a 0/1 column such as x <= c (a share below a "
+                                "value, computed on the engine), or ")
     level = _check_level(confidence_level)
     names = _variables(variable)
     probs = _probabilities(q)

@@ -16,11 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._domains import Item, apply_na_policy, domains, subset_mask
-from ._influence import Influence, dense_scores
+from ._domains import NA_POLICIES, Item, apply_na_policy, domains, subset_mask
+from ._influence import Influence, dense_scores, sql_influence
+from ._sql import sql_ratio_cells
 from .._strata import check_columns
 from ..design import Design, require_design
+from ..engines.base import not_on_engine
 from ..errors import DomainError, InputError, user_stacklevel
+from ..variance import uses_cells
 from .estimates import (
     DesignEffectWarning,
     Estimates,
@@ -128,6 +131,11 @@ def ratio(
     require_design(design)
     level = _check_level(confidence_level)
     names = _variables(numerator)
+    if na not in NA_POLICIES:
+        raise InputError(f"na={na!r} is not a valid policy; choose one of {list(NA_POLICIES)}")
+    if design.engine.name != "pandas":
+        return _ratio_sql(design, names, denominator, by=by, subset=subset, level=level, df=df,
+                          na=na)
     data = design.data
     mask = subset_mask(data, subset)
     dom = domains(data, by, mask)
@@ -201,17 +209,29 @@ def _one_ratio(design, dom, name, denominator, y, x, code, n_missing, level, df)
         return ratios(wr)[:, None]
 
     lin = design.variance.variance(design, z[:, None], code, G, reestimate=reestimate)
-    warn_undefined_variance(lin.variance, design)
-    var = np.maximum(lin.variance[:, 0], 0.0)
-    se = np.sqrt(var)
     ddf = design.variance.domain_df(design, dom.code, G)
-    dfs = resolve_df(df, design_df=ddf[:, None], satterthwaite=lin.satterthwaite_df)[:, 0]
     # deff: R's deff(svytotal(r, design)) with r = (y - R x) / X over the domain's units
     r = np.zeros(len(w))
     r[keep] = (y[keep] - R[code[keep]] * x[keep]) / X[code[keep]]
     W = np.bincount(code[keep], weights=w[keep], minlength=G)
     rbar = np.bincount(code[keep], weights=w[keep] * r[keep], minlength=G) / W
     dev2 = np.bincount(code[keep], weights=w[keep] * (r[keep] - rbar[code[keep]]) ** 2, minlength=G)
+    return _ratio_frame(design, dom.keys, dom.by, f"{name}/{denominator}", R, lin, ddf, n_g, W,
+                        dev2, n_missing, level, df)
+
+
+def _ratio_frame(design, keys, by, label, R, lin, ddf, n_g, W, dev2, n_missing, level,
+                 df) -> pd.DataFrame:
+    """The table of one ratio from its variance, design df and deff parts (every engine).
+
+    ``dev2`` is sum w (r - rbar)^2 over the domain, r = (y - R x) / X.
+    """
+    G = len(R)
+    warn_undefined_variance(lin.variance, design)
+    var = np.maximum(lin.variance[:, 0], 0.0)
+    se = np.sqrt(var)
+    dfs = resolve_df(df, design_df=np.asarray(ddf, dtype=float)[:, None],
+                     satterthwaite=lin.satterthwaite_df)[:, 0]
     # as the other estimators: without a population larger than the sample (weights
     # summing to no more than n) deff is against sampling with replacement
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -230,22 +250,46 @@ def _one_ratio(design, dom, name, denominator, y, x, code, n_missing, level, df)
             stacklevel=user_stacklevel(),
         )
     lo, hi = _interval("ratio", "wald", R, se, dfs, level, n_g)
-    out = pd.DataFrame({c: dom.keys[c].to_numpy(dtype=object) for c in dom.by},
+    out = pd.DataFrame({c: keys[c].to_numpy(dtype=object) for c in by},
                        index=pd.RangeIndex(G))
-    out["variable"] = f"{name}/{denominator}"
+    out["variable"] = label
     out["level"] = pd.Series([None] * G, dtype=object)
     out["estimate"] = R
     out["se"] = se
     out["ci_low"] = lo
     out["ci_high"] = hi
     out["df"] = dfs
-    out["n"] = n_g.astype(np.int64)
+    out["n"] = np.asarray(n_g).astype(np.int64)
     out["method"] = "wald"
     out["confidence_level"] = level
     out["deff"] = deff
     out["n_eff"] = n_eff
     out["n_missing"] = np.asarray(n_missing, dtype=np.int64)
     return out
+
+
+def _ratio_sql(design, names, denominator, *, by, subset, level, df, na) -> Estimates:
+    """ratio() on a SQL engine: the cell table of u = y - R_g x (see
+    :func:`surveyweights.estimation._sql.sql_ratio_cells`), then the shared variance code."""
+    vm = design.variance
+    if not uses_cells(vm):
+        raise not_on_engine(design, f"the variance method {vm.name!r}")
+    frames, parts, by_cols = [], [], ()
+    for name in names:
+        keys, by_cols, cells, R, X, n_missing = sql_ratio_cells(
+            design, name, denominator, by=by, subset=subset, na=na)
+        G = len(R)
+        centre = np.zeros((G, 1))
+        lin = vm.cell_variance(design, cells, centre, X)
+        n_g, W, T = cells.totals()
+        dev2 = cells.weighted_ss(T / W[:, None])[:, 0] / (X * X)
+        frames.append(_ratio_frame(design, keys, by_cols, f"{name}/{denominator}", R, lin,
+                                   vm.cell_domain_df(design, cells), n_g, W, dev2, n_missing,
+                                   level, df))
+        parts.append((cells, centre, X))
+    table = pd.concat(frames, ignore_index=True)
+    return Estimates("ratio", tuple(by_cols), "wald", level, df, table,
+                     sql_influence(design, parts), engine=design.engine.name)
 
 
 def _ratio_influence(design, names, denominator, by, mask, na) -> Influence:

@@ -28,6 +28,7 @@ from ._domains import subset_mask
 from .._strata import show
 from ..design import Design, require_design
 from .. import _display
+from ..engines.base import require_memory
 from ..errors import ConvergenceError, InputError, MissingValueError
 from .estimates import _check_level
 
@@ -322,6 +323,9 @@ def glm(
     ['Intercept', 'x']
     """
     require_design(design)
+    require_memory(design, "sw.glm (it fits the model to the unit rows by IRLS)",
+                   alternatives="sw.mean, sw.ratio, sw.difference or sw.ttest for the means and "
+                                "contrasts of a model on categories (computed on the engine), or ")
     level = _check_level(confidence_level)
     data = design.data
     fam = _family(family)

@@ -16,9 +16,12 @@ import numpy as np
 import pandas as pd
 
 from ..design import Design, require_design
-from ..errors import DomainError
-from ._domains import Item, apply_na_policy, domains, subset_mask
-from ._influence import Influence, dense_scores
+from ..engines.base import not_on_engine
+from ..errors import DomainError, InputError
+from ..variance import uses_cells
+from ._domains import NA_POLICIES, Item, apply_na_policy, domains, subset_mask
+from ._influence import Influence, dense_scores, sql_influence
+from ._sql import sql_var_cells
 from .estimates import Estimates, _check_level, _interval, _variables, resolve_df, warn_undefined_variance
 from .ratio import _numeric, _where
 
@@ -96,6 +99,10 @@ def var(
     require_design(design)
     level = _check_level(confidence_level)
     names = _variables(variable)
+    if na not in NA_POLICIES:
+        raise InputError(f"na={na!r} is not a valid policy; choose one of {list(NA_POLICIES)}")
+    if design.engine.name != "pandas":
+        return _var_sql(design, names, by=by, subset=subset, level=level, df=df, na=na)
     data = design.data
     mask = subset_mask(data, subset)
     dom = domains(data, by, mask)
@@ -160,12 +167,19 @@ def _one_var(design, dom, name, x, code, n_missing, level, df) -> pd.DataFrame:
         return fn(wr)[:, None]
 
     lin = design.variance.variance(design, z[:, None], code, G, reestimate=reestimate)
+    ddf = design.variance.domain_df(design, dom.code, G)
+    return _var_frame(design, dom.keys, dom.by, name, S, lin, ddf, n, n_missing, level, df)
+
+
+def _var_frame(design, keys, by, name, S, lin, ddf, n, n_missing, level, df) -> pd.DataFrame:
+    """The table of one variable's population variances (every engine)."""
+    G = len(S)
     warn_undefined_variance(lin.variance, design)
     se = np.sqrt(np.maximum(lin.variance[:, 0], 0.0))
-    ddf = design.variance.domain_df(design, dom.code, G)
-    dfs = resolve_df(df, design_df=ddf[:, None], satterthwaite=lin.satterthwaite_df)[:, 0]
+    dfs = resolve_df(df, design_df=np.asarray(ddf, dtype=float)[:, None],
+                     satterthwaite=lin.satterthwaite_df)[:, 0]
     lo, hi = _interval("variance", "wald", S, se, dfs, level, n)
-    out = pd.DataFrame({c: dom.keys[c].to_numpy(dtype=object) for c in dom.by},
+    out = pd.DataFrame({c: keys[c].to_numpy(dtype=object) for c in by},
                        index=pd.RangeIndex(G))
     out["variable"] = name
     out["level"] = pd.Series([None] * G, dtype=object)
@@ -174,11 +188,31 @@ def _one_var(design, dom, name, x, code, n_missing, level, df) -> pd.DataFrame:
     out["ci_low"] = lo
     out["ci_high"] = hi
     out["df"] = dfs
-    out["n"] = n.astype(np.int64)
+    out["n"] = np.asarray(n).astype(np.int64)
     out["method"] = "wald"
     out["confidence_level"] = level
     out["n_missing"] = np.asarray(n_missing, dtype=np.int64)
     return out
+
+
+def _var_sql(design, names, *, by, subset, level, df, na) -> Estimates:
+    """var() on a SQL engine: the cell table of u = n/(n-1) (x - m)^2, whose weighted domain
+    mean is S^2 (:func:`surveyweights.estimation._sql.sql_var_cells`), then shared code."""
+    vm = design.variance
+    if not uses_cells(vm):
+        raise not_on_engine(design, f"the variance method {vm.name!r}")
+    frames, parts, by_cols = [], [], ()
+    for name in names:
+        keys, by_cols, cells, n_missing = sql_var_cells(design, name, by=by, subset=subset, na=na)
+        n, W, T = cells.totals()
+        S = T[:, 0] / W
+        lin = vm.cell_variance(design, cells, S[:, None], W)
+        frames.append(_var_frame(design, keys, by_cols, name, S, lin,
+                                 vm.cell_domain_df(design, cells), n, n_missing, level, df))
+        parts.append((cells, S[:, None], W))
+    table = pd.concat(frames, ignore_index=True)
+    return Estimates("variance", tuple(by_cols), "wald", level, df, table,
+                     sql_influence(design, parts), engine=design.engine.name)
 
 
 def _var_influence(design, names, by, mask, na) -> Influence:

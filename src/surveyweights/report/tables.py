@@ -69,7 +69,7 @@ import numpy as np
 import pandas as pd
 
 from .._strata import check_frame
-from ..errors import InputError
+from ..errors import EngineError, InputError
 from ..estimation.estimates import COLUMNS
 from .disclosure import DisclosureRules, Suppression, protect
 from .formatting import (
@@ -848,6 +848,16 @@ def report_table(
             f"sw.disclosure.rules(min_units=10)"
         )
     frame, by, kind, units = _read(estimates, kind)
+    engine = getattr(estimates, "engine", "pandas")
+    if units is None and engine != "pandas" and suppress is not None and (
+            suppress.dominance is not None or suppress.secondary):
+        raise EngineError(
+            f"{'the dominance rule' if suppress.dominance is not None else 'secondary suppression'}"
+            f" needs the units behind each cell, which the {engine} engine leaves in the database "
+            f"(it only fetches per-cell sums); use the threshold rule alone "
+            f"(sw.disclosure.rules(min_units=..., secondary=False)), or estimate on an in-memory "
+            f"design: design.collect() loads the source into pandas"
+        )
     decimals = KINDS[kind] if decimals is None else _check_decimals(decimals)
     layout = _check_columns(frame, columns, by)
     if layout == "two-way":

@@ -26,6 +26,7 @@ import pandas as pd
 
 from .._strata import as_columns, check_columns
 from ..design import Design
+from ..engines.base import require_memory
 from ..errors import InputError
 from ..frame import PopulationFrame
 from ..weighting import PostStratification
@@ -323,6 +324,9 @@ def assert_frame_equal_published(
 # ------------------------------------------------------------------ weights
 def _weights_and_data(design_or_weights: Any, data: Any) -> tuple[pd.Series, pd.DataFrame]:
     if isinstance(design_or_weights, Design):
+        require_memory(design_or_weights, "this assertion (it reads every unit's weight)",
+                       alternatives="sw.total of each margin's column on the engine, compared with "
+                                    "assert_estimates_close, or ")
         if data is not None:
             raise InputError("data= is only for a weights Series; a Design carries its own data")
         return design_or_weights.weights, design_or_weights.data

@@ -43,7 +43,7 @@ from ..errors import InputError
 from .base import DomainVariance, Reestimate
 
 __all__ = ["CellIndex", "TaylorLinearization", "cell_contrast_variance", "cell_covariance",
-           "cell_domain_df", "cell_index", "cell_variance", "domain_df",
+           "cell_domain_df", "cell_index", "cell_variance", "cell_vcov", "domain_df",
            "stratified_covariance", "stratified_variance"]
 
 
@@ -423,6 +423,22 @@ def cell_contrast_variance(design, cells, centre: np.ndarray, divisor: np.ndarra
     return _apply_scale(design, s1, ss, present)
 
 
+def _lonely_covariance(design, cov: np.ndarray, s1: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """The lonely-PSU rules on a covariance whose lonely strata were left out: ``adjust``
+    adds (1 - f_h) s1_h s1_h' (s1_h: the stratum's score totals), ``average`` scales by
+    (strata present) / (strata present and not lonely), as :func:`stratified_covariance`."""
+    _, fpc_factor, lonely = _stratum_scale(design)
+    option = design.lonely_psu
+    if lonely.any():
+        if option == "adjust":
+            tot = s1[lonely]
+            cov += (tot * fpc_factor[lonely][:, None]).T @ tot
+        elif option == "average":
+            n_ok = int((present & ~lonely).sum())
+            cov = cov * (present.sum() / n_ok if n_ok else np.nan)
+    return cov
+
+
 def cell_covariance(design, cells, centre: np.ndarray, divisor: np.ndarray) -> np.ndarray:
     """The L x L covariance of the L estimates of a single domain (G = 1) from cell statistics.
 
@@ -436,8 +452,7 @@ def cell_covariance(design, cells, centre: np.ndarray, divisor: np.ndarray) -> n
     n_h = design._n_h.astype(float)
     D = float(np.asarray(divisor, dtype=float).reshape(-1)[0])
     delta = (cells.m - np.asarray(centre, dtype=float)[None])[:, 0, :]   # (H, L)
-    scale, fpc_factor, lonely = _stratum_scale(design)
-    option = design.lonely_psu
+    scale, _, lonely = _stratum_scale(design)
     c = scale.copy()
     if lonely.any():
         c[lonely] = 0.0  # remove/certainty/average drop them; adjust adds them back below
@@ -473,14 +488,84 @@ def cell_covariance(design, cells, centre: np.ndarray, divisor: np.ndarray) -> n
         k = np.bincount(r.h, minlength=H)
         cov += (zbar * (c * (n_h - k))[:, None]).T @ zbar
         present = np.bincount(r.h[r.n > 0], minlength=H) > 0
+    return _lonely_covariance(design, cov, s1, present)
+
+
+def cell_vcov(design, cells, centre: np.ndarray, divisor: np.ndarray) -> np.ndarray:
+    """The (G L) x (G L) covariance of all G x L estimates of one item from cell statistics.
+
+    Rows are ordered domain-major (row g L + l), as an estimate table.  Same
+    numbers as :func:`stratified_covariance` on the dense scores (each estimate's
+    scores in a column of its own), from the cell table: in stratum h the units of
+    cell (h, g) score t_i e_g (their scores t_i in the block of domain g, zero
+    elsewhere), the other n_h - n_h. units score 0, so the stratum's sum of
+    outer products of deviations from its mean zbar_h is
+
+        sum_g [M_hg (block g) + n_hg (zc_hg e_g - zbar_h)(zc_hg e_g - zbar_h)']
+            + (n_h - n_h.) zbar_h zbar_h'
+
+    with M_hg the cell's centred cross moments of the scores and zc_hg their cell
+    mean: every term is a product of deviations, as in the two-pass unit formula.
+    For an indicator item the levels' cross moments are -s_l s_l' / n (a unit has
+    one level); a numeric item has one column.  Cluster designs sum the
+    per-(PSU, domain) rows to PSU totals and centre them per stratum.
+    """
+    H, G, L = cells.shape
+    R = G * L
+    n_h = design._n_h.astype(float)
+    D = np.asarray(divisor, dtype=float).reshape(G)
+    delta = cells.m - np.asarray(centre, dtype=float).reshape(G, L)[None]      # (H, G, L)
+    scale, _, lonely = _stratum_scale(design)
+    c = scale.copy()
     if lonely.any():
-        if option == "adjust":
-            tot = s1[lonely]
-            cov += (tot * fpc_factor[lonely][:, None]).T @ tot
-        elif option == "average":
-            n_ok = int((present & ~lonely).sum())
-            cov = cov * (present.sum() / n_ok if n_ok else np.nan)
-    return cov
+        c[lonely] = 0.0  # remove/certainty/average drop them; adjust adds them back below
+    if cells.rows is None:
+        n = cells.n.astype(float)                                             # (H, G)
+        s1 = (cells.s + delta * cells.sw[:, :, None]) / D[None, :, None]      # (H, G, L)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            inv_n = np.where(n > 0, 1.0 / np.where(n > 0, n, 1.0), 0.0)
+        # within cells: C(a_l, a_l') (diag mll; -s_l s_l'/n off it), shifted by delta
+        caa = -cells.s[:, :, :, None] * cells.s[:, :, None, :] * inv_n[:, :, None, None]
+        idx = np.arange(L)
+        caa[:, :, idx, idx] = cells.mll
+        m = (caa + delta[:, :, :, None] * cells.mlw[:, :, None, :]
+             + cells.mlw[:, :, :, None] * delta[:, :, None, :]
+             + delta[:, :, :, None] * delta[:, :, None, :] * cells.mww[:, :, None, None])
+        m /= (D * D)[None, :, None, None]
+        within = np.einsum("h,hgkl->gkl", c, m)                               # (G, L, L)
+        cov = np.zeros((R, R))
+        for g in range(G):
+            cov[g * L:(g + 1) * L, g * L:(g + 1) * L] = within[g]
+        # between cells: deviations of the cell means from the stratum's mean score
+        s1r = s1.reshape(H, R)
+        zbar = s1r / n_h[:, None]
+        zc = s1 * inv_n[:, :, None]                                           # (H, G, L)
+        X = np.repeat(-zbar[:, None, :], G, axis=1)                          # (H, G, R)
+        for g in range(G):
+            X[:, g, g * L:(g + 1) * L] += zc[:, g, :]
+        X *= np.sqrt(c[:, None] * n)[:, :, None]
+        cov += np.einsum("hgr,hgs->rs", X, X)
+        out = zbar * np.sqrt(c * (n_h - n.sum(axis=1)))[:, None]
+        cov += out.T @ out
+        present = (n > 0).any(axis=1)
+    else:
+        r = cells.rows
+        z = (r.s + delta[r.h, r.g] * r.sw[:, None]) / D[r.g][:, None]        # (rows, L)
+        key, inv = np.unique(r.psu, return_inverse=True)
+        Z = np.zeros((len(key), R))
+        np.add.at(Z, (inv[:, None], r.g[:, None] * L + np.arange(L)[None, :]), z)
+        ph = np.empty(len(key), dtype=np.intp)
+        ph[inv] = r.h
+        s1r = np.zeros((H, R))
+        np.add.at(s1r, ph, Z)
+        zbar = s1r / n_h[:, None]
+        dev = (Z - zbar[ph]) * np.sqrt(c[ph])[:, None]
+        cov = dev.T @ dev
+        k = np.bincount(ph, minlength=H)
+        out = zbar * np.sqrt(c * (n_h - k))[:, None]
+        cov += out.T @ out
+        present = np.bincount(r.h[r.n > 0], minlength=H) > 0
+    return _lonely_covariance(design, cov, s1r, present)
 
 
 def cell_domain_df(design, cells, members: np.ndarray | None = None) -> np.ndarray:
@@ -543,6 +628,9 @@ class TaylorLinearization:
 
     def cell_domain_df(self, design, cells, members=None) -> np.ndarray:
         return cell_domain_df(design, cells, members)
+
+    def cell_vcov(self, design, cells, centre, divisor) -> np.ndarray:
+        return cell_vcov(design, cells, centre, divisor)
 
     def degf(self, design) -> int:
         return design.n_psu - design.n_strata

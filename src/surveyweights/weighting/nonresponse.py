@@ -34,6 +34,7 @@ import pandas as pd
 
 from .._strata import as_columns, check_columns, show
 from .. import _display
+from ..engines.base import require_memory
 from ..errors import CalibrationError, DesignError, InputError, MissingValueError
 from ..variance.calibrated import CalibratedVariance, ResidualStep
 from ..variance.replicate import ReplicateWeights
@@ -173,6 +174,9 @@ def adjust_nonresponse(
     [13.333333, 13.333333, 13.333333, 6.0, 6.0]
     """
     _require_design(design)
+    require_memory(design, "sw.adjust_nonresponse (it gives every respondent a new weight)",
+                   alternatives="adjusted weights written to the source as a column (then "
+                                "sw.Design(source, weights=...)), or ")
 
     if isinstance(design.variance, CalibratedVariance) or (
             isinstance(design.variance, ReplicateWeights) and design.calibration is not None):

@@ -51,6 +51,7 @@ import pandas as pd
 
 from .._strata import show
 from .. import _display
+from ..engines.base import require_memory
 from ..errors import CalibrationError, InputError
 from ..variance.calibrated import CalibratedVariance, ResidualStep
 from ..variance.replicate import ReplicateWeights
@@ -228,6 +229,9 @@ def trim_weights(
     [3.0, 3.0, 3.0, 3.0, 8.0]
     """
     _require_design(design)
+    require_memory(design, "sw.trim_weights (it gives every unit a new weight)",
+                   alternatives="trimmed weights written to the source as a column (then "
+                                "sw.Design(source, weights=...)), or ")
     if redistribute not in REDISTRIBUTE:
         raise InputError(f"redistribute={redistribute!r} is not valid; choose one of {list(REDISTRIBUTE)}")
     if lower is None and upper is None:
