@@ -199,8 +199,8 @@ def test_errors_on_a_sql_design_name_the_fix(data):
 
 
 def test_spark_calibrated_design_equals_memory(data, on_engine):
-    for design in ("strata-fpc", "cluster-fpc"):
-        margins, options = CALIBRATIONS["raking-crossed"]
+    for design, calibration in [*CASES[:2], ("strata-fpc", "logit")]:
+        margins, options = CALIBRATIONS[calibration]
         dm = sw.Design(data, **DESIGNS[design])
         ds = on_engine("desA", "spark", data=data, **DESIGNS[design])  # strata, fpc replaced
         cm, cs = sw.calibrate(dm, margins, **options), sw.calibrate(ds, margins, **options)
