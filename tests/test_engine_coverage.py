@@ -353,3 +353,24 @@ def test_cell_vcov_equals_unit_covariance(case):
         scale = np.abs(unit).max()
         np.testing.assert_allclose(cell_vcov(d, cells, centre, div), unit, rtol=1e-9,
                                    atol=1e-12 * scale)
+
+
+@pytest.mark.filterwarnings("ignore::surveyweights.SurveyWeightsWarning")
+@settings(max_examples=5, deadline=None)
+@given(_lonely_designs())
+def test_ratio_var_ttest_on_duckdb_equal_memory(case):
+    """On random designs (a lonely stratum, clusters or not, every lonely-PSU rule)."""
+    df, clustered, lonely = case
+    first = np.arange(len(df)) < 4  # both groups, and two units of each, in every example
+    df = df.assign(g=np.where(first, np.resize(["p", "q"], len(df)), df["g"]),
+                   x=df["w"] * 2.0 + df["v"] / 10.0)
+    kw = dict(weights="w", strata="h", ids="psu" if clustered else None, lonely_psu=lonely)
+    memory, duck = sw.Design(df, **kw), sw.Design(df, engine="duckdb", **kw)
+    for call in (lambda d: sw.ratio(d, "v", "x", by="g"), lambda d: sw.var(d, "v", by="g"),
+                 lambda d: sw.ttest(d, "v", by="g"),
+                 lambda d: sw.contrast(sw.ratio(d, "v", "x", by="g"), {"p": 1, "q": -1})):
+        a, b = _frames(call(memory))[0], _frames(call(duck))[0]
+        num = [c for c in a.columns if pd.api.types.is_float_dtype(a[c])]
+        scale = np.nanmax(np.abs(a[num].to_numpy(float)))
+        np.testing.assert_allclose(b[num].to_numpy(float), a[num].to_numpy(float), rtol=RTOL,
+                                   atol=1e-14 * scale)
