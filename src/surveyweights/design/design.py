@@ -322,11 +322,6 @@ class Design:
         engine = resolve_engine(self.data, self.engine)
         object.__setattr__(self, "engine", engine)
         if not isinstance(engine, MemoryEngine):
-            if replicate_weights is not None or replicate_method is not None or mse:
-                raise InputError(
-                    f"replicate weights are read from in-memory data; on the {engine.name} engine "
-                    f"load the rows first (pandas DataFrame, or Design(...).collect())"
-                )
             object.__setattr__(self, "_stages", None)
             if self.variance is None:
                 object.__setattr__(self, "variance", TaylorLinearization())
@@ -341,6 +336,17 @@ class Design:
                     f"{list(LONELY_PSU_OPTIONS)}"
                 )
             self._init_sql(engine)
+            if replicate_weights is not None:
+                if self.weights is None:
+                    raise DesignError(
+                        "a replicate-weight design needs the full-sample weights: pass weights= "
+                        "(the analysis weight column of the file, e.g. weights='PWGTP')"
+                    )
+                object.__setattr__(self, "variance", _sql_file_replicates(
+                    engine, self._sql["weight"], replicate_weights, replicate_method, scale,
+                    rscales, mse, combined_weights, rho))
+            elif any(v is not None for v in (replicate_method, scale, rscales, rho)) or mse:
+                raise _no_replicate_columns()
             return
         data = check_frame(self.data, what="data")
         weights_given = self.weights is not None
@@ -566,11 +572,7 @@ class Design:
                 data, w, replicate_weights, replicate_method, scale, rscales, mse,
                 combined_weights, rho))
         elif any(v is not None for v in (replicate_method, scale, rscales, rho)) or mse:
-            raise InputError(
-                "replicate_method=, scale=, rscales=, mse= and rho= describe replicate weights; "
-                "pass replicate_weights= too, or build replicates from this design with "
-                "sw.replicate(design, method=...)"
-            )
+            raise _no_replicate_columns()
 
     def _init_sql(self, src) -> None:
         """Validate and describe a design on a SQL engine with per-stratum queries."""
@@ -704,6 +706,11 @@ class Design:
         if self._sql is None:
             return self
         data = self.engine.collect()
+        v = self.variance
+        if isinstance(v, ReplicateWeights):
+            d = Design(data, weights=self.weights, strata=self.strata, fpc=self.fpc, ids=self.ids,
+                       lonely_psu=self.lonely_psu)
+            return replace(d, variance=_collect_replicates(v, d))
         calibrated = isinstance(self.variance, CellCalibratedVariance)
         out = Design(data, weights=self.weights, strata=self.strata, fpc=self.fpc, ids=self.ids,
                      lonely_psu=self.lonely_psu,
@@ -881,6 +888,10 @@ class Design:
         v = self.variance
         if not isinstance(v, ReplicateWeights):
             return None
+        if self._sql is not None:
+            from ..engines.base import not_on_engine
+
+            raise not_on_engine(self, "design.replicate_weights (an n x R matrix of the units)")
         return pd.DataFrame(v.analysis_weights(self), index=self.data.index, columns=list(v.names))
 
     @property
@@ -898,7 +909,8 @@ class Design:
             v = self.variance
             return (f"Design({self.n} units with {v.n_replicates} {v.type!r} replicate weights"
                     f"{' (mse)' if v.mse else ''}, population size {self.population_size:,.1f}, "
-                    f"degf {self.degf})")
+                    f"degf {self.degf}"
+                    f"{'' if self._sql is None else f', engine {self.engine.name!r}'})")
         if self._stages is not None:
             kind = (f"{self.n_stages} stages ({' > '.join(repr(_id_name(c)) for c in self.ids)}), "
                     f"{self.n_psu} PSUs")
@@ -962,13 +974,7 @@ def _file_replicates(data: pd.DataFrame, w: np.ndarray, spec: Any, method: Any, 
         frame = data[list(cols)]
     names = tuple(str(c) for c in frame.columns)
     R = len(names)
-    if R < 2:
-        raise InputError(f"replicate_weights gives {R} column(s); a replicate design needs at least 2")
-    if method is None or method not in FILE_REPLICATE_METHODS:
-        raise InputError(
-            f"replicate_method={method!r} is not valid; say how the replicate weights were made, "
-            f"one of {list(FILE_REPLICATE_METHODS)} (R's svrepdesign type=)"
-        )
+    _check_count_and_method(R, method)
     for c, dtype in frame.dtypes.items():
         if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
             raise DesignError(
@@ -990,6 +996,53 @@ def _file_replicates(data: pd.DataFrame, w: np.ndarray, spec: Any, method: Any, 
         raise InputError(f"combined_weights={combined!r} must be True or False")
     if not combined:
         mat *= w[:, None]
+    scale, rs = _replicate_parameters(R, method, scale, rscales, mse, rho)
+    structure = UnitWeights(mat)
+    rank = structure.rank(w, np.arange(n))
+    return ReplicateWeights(structure, float(scale), rs,
+                            mse=bool(mse), type=str(method),
+                            rho=float(rho) if rho is not None else None, names=names,
+                            design_degf=rank - 1)
+
+
+def _collect_replicates(v: ReplicateWeights, d: Design) -> ReplicateWeights:
+    """A SQL design's replicate method on its rows loaded into memory (``d``): the same
+    replicate columns, or the same factors with each unit's PSU looked up by label."""
+    from ..variance.replicate import SourceColumns
+
+    if isinstance(v.structure, SourceColumns):
+        mat = np.ascontiguousarray(d.data[list(v.structure.columns)].to_numpy(dtype=float))
+        if not v.structure.combined:
+            mat = mat * d._w[:, None]
+        return replace(v, structure=UnitWeights(mat), psu_labels=None)
+    ids = d.data[d.ids] if isinstance(d.ids, str) else d.data[d.ids[0]]
+    cluster = v.psu_labels.get_indexer(pd.Index(ids, dtype=object))
+    return replace(v, structure=replace(v.structure, cluster=cluster.astype(np.intp)),
+                   psu_labels=None)
+
+
+def _no_replicate_columns() -> InputError:
+    return InputError(
+        "replicate_method=, scale=, rscales=, mse= and rho= describe replicate weights; "
+        "pass replicate_weights= too, or build replicates from this design with "
+        "sw.replicate(design, method=...)"
+    )
+
+
+def _check_count_and_method(R: int, method: Any) -> None:
+    if R < 2:
+        raise InputError(f"replicate_weights gives {R} column(s); a replicate design needs at least 2")
+    if method is None or method not in FILE_REPLICATE_METHODS:
+        raise InputError(
+            f"replicate_method={method!r} is not valid; say how the replicate weights were made, "
+            f"one of {list(FILE_REPLICATE_METHODS)} (R's svrepdesign type=)"
+        )
+
+
+def _replicate_parameters(R: int, method: str, scale: Any, rscales: Any, mse: Any,
+                          rho: Any) -> tuple[float, np.ndarray]:
+    """Check mse, rho, scale and rscales of replicate weights given with a design; the
+    scale (R's default for the method where none is given) and the rscales."""
     if not isinstance(mse, (bool, np.bool_)):
         raise InputError(f"mse={mse!r} must be True or False")
     if rho is not None and method != "fay":
@@ -1034,9 +1087,67 @@ def _file_replicates(data: pd.DataFrame, w: np.ndarray, spec: Any, method: Any, 
             raise InputError(f"rscales has {rs.size} values; give one per replicate ({R}) or a single number")
         if not np.isfinite(rs).all() or (rs < 0).any():
             raise InputError("rscales must be finite and >= 0")
-    structure = UnitWeights(mat)
-    rank = structure.rank(w, np.arange(n))
-    return ReplicateWeights(structure, float(scale), rs,
+    return float(scale), rs
+
+
+def _sql_file_replicates(src, weight: str, spec: Any, method: Any, scale: Any, rscales: Any,
+                         mse: Any, combined: Any, rho: Any) -> ReplicateWeights:
+    """Replicate weight columns of a SQL source (R's ``svrepdesign``), validated with one
+    aggregate query: missing or infinite values per column, and the Gram matrix of the
+    analysis replicate weights, whose rank gives ``degf``."""
+    from ..engines.sql import gram_from, replicate_check_query
+    from ..variance.replicate import SourceColumns, gram_rank
+
+    schema = src.schema()
+    if isinstance(spec, str):
+        try:
+            pattern = re.compile(spec)
+        except re.error as exc:
+            raise InputError(f"replicate_weights={spec!r} is not a valid regular expression ({exc})") from None
+        cols = [c for c in schema if isinstance(c, str) and pattern.search(c)]
+        if not cols:
+            raise InputError(
+                f"replicate_weights={spec!r} matches no column of the {src.name} source; give the "
+                f"replicate columns as a list or a pattern such as 'PWGTP[0-9]+'"
+            )
+    elif isinstance(spec, (pd.DataFrame, np.ndarray)):
+        raise InputError(
+            f"replicate_weights is a {type(spec).__name__}, but on the {src.name} engine the "
+            f"replicate weights must be columns of the source: give their names (a list or a "
+            f"regular expression), or use an in-memory design"
+        )
+    else:
+        try:
+            cols = list(as_columns(spec, what="replicate_weights"))
+        except InputError:
+            raise InputError(
+                f"replicate_weights must be a list of column names or a regular expression on "
+                f"the {src.name} engine, got {type(spec).__name__}"
+            ) from None
+        src.check_columns(cols, what="replicate_weights")
+    R = len(cols)
+    _check_count_and_method(R, method)
+    for c in cols:
+        kind, _ = schema[c]
+        if kind != "numeric":
+            raise DesignError(
+                f"replicate weight column {show(c)} is not numeric ({kind} in the {src.name} "
+                f"source); cast it to a number in the source first"
+            )
+    if not isinstance(combined, (bool, np.bool_)):
+        raise InputError(f"combined_weights={combined!r} must be True or False")
+    res = src.run(replicate_check_query(src, cols, weight=weight, combined=bool(combined)))
+    for j, c in enumerate(cols):
+        bad = int(np.asarray(res[f"__bad{j}"], dtype=float)[0])
+        if bad:
+            raise DesignError(
+                f"replicate weight column {c!r} is missing or infinite in {bad} row(s) of the "
+                f"{src.name} source; every unit needs a finite replicate weight (0 for a unit "
+                f"dropped from a replicate)"
+            )
+    scale, rs = _replicate_parameters(R, method, scale, rscales, mse, rho)
+    rank = gram_rank(gram_from(res, R)[0])
+    return ReplicateWeights(SourceColumns(tuple(cols), bool(combined)), scale, rs,
                             mse=bool(mse), type=str(method),
-                            rho=float(rho) if rho is not None else None, names=names,
-                            design_degf=rank - 1)
+                            rho=float(rho) if rho is not None else None,
+                            names=tuple(str(c) for c in cols), design_degf=rank - 1)

@@ -108,6 +108,11 @@ def write_replicate_design(
             "the design has no replicate weights to write; build them with "
             "sw.replicate(design, method=...) first"
         )
+    if getattr(design, "_sql", None) is not None:
+        from ..engines.base import not_on_engine
+
+        raise not_on_engine(design, "write_replicate_design (it writes every unit's row and "
+                                    "replicate weights)")
     path = Path(path)
     fmt = _format(path, format)
     targets = [path] + ([_sidecar(path)] if fmt == "csv" else [])

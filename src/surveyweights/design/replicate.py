@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DesignError, InputError
+from ..errors import DesignError, EngineError, InputError
 from ..variance.replicate import (
     ClusterFactors,
     JackknifeFactors,
@@ -143,7 +143,7 @@ def replicate(
         raise InputError(f"mse={mse!r} must be True or False")
     if method != "fay" and rho is not None:
         raise InputError(f"rho= is Fay's coefficient; it is used only with method='fay', not {method!r}")
-    cluster, cluster_stratum = _clusters(design)
+    cluster, cluster_stratum, psu_labels = _clusters(design, method)
     if method in ("jk1", "jkn"):
         if replicates is not None:
             raise InputError(
@@ -182,8 +182,10 @@ def replicate(
         n_rep = _check_replicates(80 if replicates is None else replicates, method, required=False)
         structure, scale, rscales = _sdr(design, cluster, cluster_stratum, n_rep)
         extra = {}
-    variance = ReplicateWeights(structure, scale, rscales, mse=bool(mse), type=method, **extra)
-    degf = structure.rank(design._w, np.arange(design.n)) - 1
+    variance = ReplicateWeights(structure, scale, rscales, mse=bool(mse), type=method,
+                                psu_labels=psu_labels, **extra)
+    # every unit touches its own PSU, so the design's rank is that of all PSU rows
+    degf = structure.rank_of_touched(np.ones(len(cluster_stratum), dtype=bool)) - 1
     variance = replace(variance, design_degf=int(degf))
     return replace(design, weights=design.weights, strata=design.strata, fpc=design.fpc,
                    variance=variance)
@@ -229,6 +231,10 @@ def replay_adjustment(design: Design, adjust, *, label: str, remember_input: boo
     v = design.variance
     if not isinstance(v, ReplicateWeights):
         raise InputError("replay_adjustment needs a design with replicate weights")
+    if design._sql is not None:
+        from ..engines.base import not_on_engine
+
+        raise not_on_engine(design, f"replaying {label} on every replicate's weights")
     base = v.analysis_weights(design)
     R = v.n_replicates
     out = None
@@ -276,15 +282,54 @@ def _check_replicates(replicates: Any, method: str, *, required: bool) -> int:
     return int(replicates)
 
 
-def _clusters(design: Design) -> tuple[np.ndarray, np.ndarray]:
-    """The PSU code of each unit (0..C-1, first appearance) and the stratum of each PSU."""
+def _clusters(design: Design, method: str) -> tuple[np.ndarray, np.ndarray, Any]:
+    """The PSU code of each unit (0..C-1, first appearance), the stratum of each PSU, and
+    (SQL engines) the PSU labels.
+
+    A SQL design has no unit rows: its PSUs come from one ``SELECT DISTINCT`` of
+    (stratum, PSU), ordered by stratum and then by label (in memory: by first
+    appearance), and each unit finds its factors through its PSU's label.
+    """
+    if design._sql is not None:
+        return _sql_clusters(design, method)
     if design._psu is None:
         cluster = np.arange(design.n, dtype=np.intp)
-        return cluster, design._h.astype(np.intp)
+        return cluster, design._h.astype(np.intp), None
     cluster = design._psu.astype(np.intp)
     cs = np.zeros(int(cluster.max()) + 1, dtype=np.intp)
     cs[cluster] = design._h
-    return cluster, cs
+    return cluster, cs, None
+
+
+def _sql_clusters(design: Design, method: str):
+    import pandas as pd
+
+    from ..engines.sql import psus_query
+    from .design import _key_sort
+
+    if design.ids is None:
+        raise EngineError(
+            f"sw.replicate(method={method!r}) on the {design.engine.name} engine needs a design "
+            f"with PSUs (ids=): replicate factors are per PSU, and the engine sums the units "
+            f"of each PSU (one row per PSU and domain comes back). In an element design every "
+            f"unit is its own PSU, so that would fetch n = {design.n:,} per-unit totals, the "
+            f"unit data itself; use design.collect() to build the replicates in memory, or "
+            f"replicate weight columns stored in the source (Design(..., replicate_weights=...))"
+        )
+    src = design.engine
+    sq = design._sql
+    res = src.run(psus_query(src, strata=sq["strata"], ids=design.ids))
+    ns = len(sq["strata"])
+    if ns == 0:
+        h = np.zeros(len(res["__p"]), dtype=np.intp)
+    elif ns == 1:
+        h = sq["lookup"].get_indexer(pd.Index(res["__s0"], dtype=object))
+    else:
+        h = sq["lookup"].get_indexer(pd.MultiIndex.from_arrays([res[f"__s{i}"] for i in range(ns)]))
+    labels = list(res["__p"])
+    order = sorted(range(len(labels)), key=lambda i: (int(h[i]), _key_sort(labels[i])))
+    psu_labels = pd.Index([labels[i] for i in order], dtype=object)
+    return np.empty(0, dtype=np.intp), np.asarray(h, dtype=np.intp)[order], psu_labels
 
 
 def _jackknife(design: Design, cluster, cluster_stratum, method):

@@ -175,3 +175,53 @@ def psu_query(src: SqlSource, *, strata: Sequence[str], ids: str) -> str:
     cond = " OR ".join(f"count(DISTINCT {src.q(c)}) > 1" for c in strata) or "FALSE"
     return (f"SELECT {src.q(ids)} AS p FROM {SOURCE} WHERE {src.q(ids)} IS NOT NULL "
             f"GROUP BY {src.q(ids)} HAVING {cond} LIMIT 5")
+
+
+def psus_query(src: SqlSource, *, strata: Sequence[str], ids: str) -> str:
+    """Every (stratum, PSU) pair once: the PSUs a replicate design gives factors to."""
+    keys = [f"{src.q(c)} AS __s{i}" for i, c in enumerate(strata)] + [f"{src.q(ids)} AS __p"]
+    return f"SELECT DISTINCT {', '.join(keys)} FROM {SOURCE}"
+
+
+def replicate_expr(src: SqlSource, column: str, *, weight: str, combined: bool) -> str:
+    """The analysis weight of one replicate column (times the full-sample weight for
+    columns of factors, R's ``combined.weights=FALSE``)."""
+    r = f"CAST({src.q(column)} AS DOUBLE)"
+    return r if combined else f"({weight} * {r})"
+
+
+def gram_sums(src: SqlSource, exprs: Sequence[str], *, prefix: str = "__g") -> list[str]:
+    """``fsum(a_i * a_j)`` for i <= j: the upper triangle of the Gram matrix of ``exprs``."""
+    out = []
+    for i in range(len(exprs)):
+        for j in range(i, len(exprs)):
+            out.append(f"{src.fsum(f'{exprs[i]} * {exprs[j]}')} AS {prefix}{i}_{j}")
+    return out
+
+
+def gram_from(res: dict, R: int, rows: np.ndarray | None = None, *, prefix: str = "__g") -> np.ndarray:
+    """The (m, R, R) Gram matrices of a result's rows (``rows``: all when None)."""
+    first = res[f"{prefix}0_0"]
+    idx = np.arange(len(first)) if rows is None else np.asarray(rows)
+    out = np.empty((len(idx), R, R))
+    for i in range(R):
+        for j in range(i, R):
+            v = np.asarray(res[f"{prefix}{i}_{j}"], dtype=object)[idx]
+            v = np.array([0.0 if x is None else float(x) for x in v])
+            out[:, i, j] = v
+            out[:, j, i] = v
+    return out
+
+
+def replicate_check_query(src: SqlSource, columns: Sequence[str], *, weight: str,
+                          combined: bool) -> str:
+    """One scan: rows with a missing or infinite value per replicate column, and the
+    Gram matrix of the analysis replicate weights (their rank is R's ``degf`` + 1)."""
+    agg = []
+    for j, c in enumerate(columns):
+        v = f"CAST({src.q(c)} AS DOUBLE)"
+        agg.append(f"sum(CASE WHEN {v} IS NULL OR isnan({v}) OR abs({v}) = "
+                   f"CAST('Infinity' AS DOUBLE) THEN 1 ELSE 0 END) AS __bad{j}")
+    exprs = [replicate_expr(src, c, weight=weight, combined=combined) for c in columns]
+    agg += gram_sums(src, exprs)
+    return f"SELECT {', '.join(agg)} FROM {SOURCE}"

@@ -24,6 +24,7 @@ from ..engines.cells import (CalibrationAtoms, centred_weight_ss, cluster_from_l
 from ..engines.sql import SOURCE
 from ..errors import DomainError, InputError, MissingValueError, user_stacklevel
 from ..expressions import Expression, parse
+from ..variance.replicate import ReplicateWeights, SourceColumns, gram_rank
 from ..variance.calibrated import CellCalibratedVariance
 
 
@@ -143,7 +144,11 @@ class _Cells:
             rest //= len(vals)
         self.keys = pd.DataFrame({c: keys[c] for c in by_cols}, index=range(self.G))
         if design.ids is not None and "__p" in res:
-            self.psu = pd.factorize(res["__p"])[0].astype(np.int64)
+            labels = getattr(design.variance, "psu_labels", None)
+            if labels is not None:  # replicate factors: the PSUs in the factors' order
+                self.psu = labels.get_indexer(pd.Index(res["__p"], dtype=object)).astype(np.int64)
+            else:
+                self.psu = pd.factorize(res["__p"])[0].astype(np.int64)
         else:
             self.psu = None
         self.H = design.n_strata
@@ -365,8 +370,21 @@ def _levels_of(design, name: str, kind: str, level: Any, where: str, numeric_mea
 
 
 def _sql_item_cells(design, name, *, by, subset, level, na, kind="proportion",
-                    numeric_means=False):
-    """(domain keys, by columns, CellStats, n_missing, levels[, categorical]) of one item."""
+                    numeric_means=False, replicates=False):
+    """(domain keys, by columns, CellStats, n_missing, levels, categorical) of one item,
+    and with ``replicates=True`` its :class:`SqlReplicateItem` (None without replicate
+    weights) as a seventh element."""
+    out = _item_cells(design, name, by=by, subset=subset, level=level, na=na, kind=kind,
+                      numeric_means=numeric_means)
+    result, rep = out[:6], out[6]
+    if not replicates:
+        return result
+    if not isinstance(design.variance, ReplicateWeights):
+        return (*result, None)
+    return (*result, SqlReplicateItem(design, kind, result[2], rep))
+
+
+def _item_cells(design, name, *, by, subset, level, na, kind, numeric_means):
     src = design.engine
     if not isinstance(name, str):
         raise InputError(f"variable names must be strings, got {name!r}")
@@ -412,8 +430,12 @@ def _sql_item_cells(design, name, *, by, subset, level, na, kind="proportion",
             obs = (np.asarray(ra["__in"]) == 1) & (ka > 0)
             m = ((ka - 1)[:, None] == np.asarray(sel)[None, :]).astype(float)
             cells = replace(cells, atoms=_atoms(design, ra, c, by_cols, obs, m))
-        return c.keys, by_cols, cells, n_missing, levels, categorical
-    return _numeric_cells(design, name, by_cols, where, subset=subset, na=na, y=src.double(name))
+        rep = dict(by_cols=by_cols, where=where, item=("levels", kexpr, code, K, sel), cells=c,
+                   dom_sw=np.bincount(c.g, weights=sw, minlength=G),
+                   dom_n=np.bincount(c.g, weights=n, minlength=G))
+        return c.keys, by_cols, cells, n_missing, levels, categorical, rep
+    return _numeric_cells(design, name, by_cols, where, subset=subset, na=na, y=src.double(name),
+                          replicate_item=True)
 
 
 def _domain_join(design, by_cols, keys: pd.DataFrame, consts: dict[str, np.ndarray]):
@@ -440,13 +462,15 @@ def _domain_join(design, by_cols, keys: pd.DataFrame, consts: dict[str, np.ndarr
 
 
 def _numeric_cells(design, name, by_cols, where, *, subset, na: str, y: str,
-                   source: str = SOURCE, conds=(), subset_given: bool | None = None):
+                   source: str = SOURCE, conds=(), subset_given: bool | None = None,
+                   replicate_item: bool = False):
     """Cell statistics of a numeric item whose value is the SQL expression ``y``
     (NULL where missing): cell means first, then sums centred at them.
 
     ``where`` is the WHERE clause of ``subset`` and ``conds``; ``source`` the FROM clause
     (the source, or the source joined to per-domain constants); ``subset_given``
-    (default: a subset is given) turns off the warning about empty categories."""
+    (default: a subset is given) turns off the warning about empty categories.  With
+    ``replicate_item`` a seventh element describes the item for :class:`SqlReplicateItem`."""
     subset_given = subset is not None if subset_given is None else subset_given
     src = design.engine
     fs = src.fsum
@@ -505,7 +529,9 @@ def _numeric_cells(design, name, by_cols, where, *, subset, na: str, y: str,
         if _calibrated(design):
             cells = replace(cells, atoms=_numeric_atoms(design, c, by_cols, subset, y, values, on,
                                                         m_cell, source, conds))
-        return c.keys, by_cols, cells, n_missing, [None], False
+        rep = dict(by_cols=by_cols, where=where, item=("numeric", y), cells=c, source=source)
+        out = (c.keys, by_cols, cells, n_missing, [None], False)
+        return (*out, rep) if replicate_item else out
     joined = (f"SELECT __u.*, __v.__m FROM ({inner}) AS __u LEFT JOIN {values} ON {on}")
     q2 = (f"SELECT {', '.join(keys)}, count(*) AS __n_all, count(__y) AS __n, "
           f"{fs('CASE WHEN __y IS NOT NULL THEN __w END')} AS __sw, "
@@ -523,7 +549,9 @@ def _numeric_cells(design, name, by_cols, where, *, subset, na: str, y: str,
     if _calibrated(design):
         cells = replace(cells, atoms=_numeric_atoms(design, c, by_cols, subset, y, values, on,
                                                     m_cell, source, conds))
-    return c.keys, by_cols, cells, n_missing, [None], False
+    rep = dict(by_cols=by_cols, where=where, item=("numeric", y), cells=c, source=source)
+    out = (c.keys, by_cols, cells, n_missing, [None], False)
+    return (*out, rep) if replicate_item else out
 
 
 def _sql_chisq_cells(design, row: str, column: str, *, subset, na):
@@ -589,7 +617,219 @@ def _sql_chisq_cells(design, row: str, column: str, *, subset, na):
         ka = np.where(obs, rank_c[np.maximum(ra_c, 0)] * nr + rank_r[np.maximum(ra_r, 0)], -1)
         m = (ka[:, None] == np.arange(K)[None, :]).astype(float)
         cells = replace(cells, atoms=_atoms(design, ra, None, (), obs, m))
-    return cells, N, lv[0][5], lv[1][5], keep_r, keep_c
+    codes = (lv[0][2], lv[1][2])
+
+    def cell_of(r: dict) -> np.ndarray:  # the same cell code for a result with __r, __c
+        rc_ = _codes_of(r["__r"], codes[0]) - 1
+        cc_ = _codes_of(r["__c"], codes[1]) - 1
+        ok = (rc_ >= 0) & (cc_ >= 0)
+        return np.where(ok, rank_c[np.maximum(cc_, 0)] * nr + rank_r[np.maximum(rc_, 0)] + 1, 0)
+
+    rep = None
+    if isinstance(design.variance, ReplicateWeights):
+        rep = SqlReplicateItem(design, "proportion", cells, dict(
+            by_cols=(), where=where, cells=c,
+            item=("pair", [f"{src.q(row)} AS __r", f"{src.q(column)} AS __c"], cell_of, K)))
+    return cells, N, lv[0][5], lv[1][5], keep_r, keep_c, rep
+
+
+class SqlReplicateItem:
+    """The replicate side of one item on a SQL engine: replicate totals, df, IRLS start.
+
+    For replicates built from a design (:func:`surveyweights.replicate`; factors per
+    PSU) the totals of every replicate are ``F' t`` from the per-(PSU x domain)
+    rows the cell query already fetched: t_y = s + m sw (the rows' sums are
+    centred at the cell mean m) and t_1 = sw.  For replicate weight columns of the
+    source one more query sums each column (and its product with the item) per
+    domain and level, with the Gram matrix of the columns per domain for R's
+    ``degf`` (the rank of the domain's replicate weights).  Everything after the
+    totals is :class:`~surveyweights.variance.replicate.ReplicateWeights`' shared
+    code (``spread``, ``mse``, ``rscales``).
+    """
+
+    def __init__(self, design, kind, cells, rep: dict):
+        self.design, self.kind, self.cells, self.rep = design, kind, cells, rep
+        v = design.variance
+        G = cells.shape[1]
+        L = cells.shape[2]
+        if isinstance(v.structure, SourceColumns):
+            self.totals, self._grams = self._column_totals(G, L)
+            self._touched = None
+        else:
+            rows = cells.rows
+            C = len(v.psu_labels)
+            t = np.zeros((C, G, L + 1))
+            ys = rows.s + cells.m[rows.h, rows.g] * rows.sw[:, None]
+            np.add.at(t, (rows.psu, rows.g), np.column_stack([ys, rows.sw]))
+            self.totals = v.structure.from_cluster_totals(t)
+            self._touched = np.zeros((C, G), dtype=bool)
+            self._touched[rows.psu, rows.g] = True
+            self._grams = None
+
+    def _column_totals(self, G: int, L: int):
+        design, rep = self.design, self.rep
+        src = design.engine
+        v = design.variance
+        cols = v.structure.columns
+        R = len(cols)
+        fs = src.fsum
+        from ..engines.sql import gram_from, gram_sums, replicate_expr
+
+        reps = [f"{replicate_expr(src, c, weight=design._sql['weight'], combined=v.structure.combined)}"
+                f" AS __r{j}" for j, c in enumerate(cols)]
+        names = [f"__r{j}" for j in range(R)]
+        item = rep["item"]
+        if item[0] in ("levels", "pair"):
+            extra = [f"{item[1]} AS __k"] if item[0] == "levels" else list(item[1])
+            inner, keys = _inner(design, rep["by_cols"], extra + reps, rep["where"])
+            bkeys = [k for k in keys if k.startswith("__b")]
+            agg = [f"{fs(r)} AS __t{j}" for j, r in enumerate(names)]
+            group = bkeys + (["__k"] if item[0] == "levels" else ["__r", "__c"])
+        else:
+            inner, keys = _inner(design, rep["by_cols"], [f"{item[1]} AS __y"] + reps, rep["where"],
+                                  rep.get("source", SOURCE))
+            bkeys = [k for k in keys if k.startswith("__b")]
+            agg = [f"{fs(f'CASE WHEN __y IS NOT NULL THEN {r} END')} AS __o{j}"
+                   for j, r in enumerate(names)]
+            agg += [f"{fs(f'{r} * __y')} AS __t{j}" for j, r in enumerate(names)]
+            group = bkeys
+        res = src.run(f"SELECT {_lead(group)}{', '.join(agg)} FROM ({inner}) AS __t{_group(group)}")
+        c = rep["cells"]
+        gmap = {k: g for k, g in zip(c.bkeys, c.g)}
+        nb = len(bkeys)
+
+        def domains_of(r: dict) -> np.ndarray:
+            m = len(r[next(iter(r))])
+            bk = list(zip(*(r[f"__b{i}"] for i in range(nb)))) if nb else [()] * m
+            return np.array([gmap[k] for k in bk], dtype=np.intp)
+
+        g = domains_of(res)
+        m = len(g)
+        tr = np.column_stack([_num(res[f"__t{j}"]) for j in range(R)]) if m else np.zeros((0, R))
+        out = np.zeros((R, G, L + 1))
+        if item[0] in ("levels", "pair"):
+            if item[0] == "levels":
+                _, _, code, K, sel = item
+                kk = _codes_of(res["__k"], code)
+            else:
+                _, _, cell_of, K = item
+                kk, sel = cell_of(res), np.arange(K)
+            lev = np.zeros((G, K + 1, R))
+            np.add.at(lev, (g, kk), tr)
+            out[:, :, :L] = lev[:, 1:, :][:, np.asarray(sel), :].transpose(2, 0, 1)
+            out[:, :, L] = lev[:, 1:, :].sum(axis=1).T
+        else:
+            to = np.column_stack([_num(res[f"__o{j}"]) for j in range(R)])
+            yt = np.zeros((G, R))
+            ot = np.zeros((G, R))
+            np.add.at(yt, g, tr)
+            np.add.at(ot, g, to)
+            out[:, :, 0] = yt.T
+            out[:, :, 1] = ot.T
+        # the Gram matrix of the replicate weights of each domain's units (every unit of the
+        # analysed subset, with or without the item, as R's degf(design[domain, ])): it
+        # depends only on the domains, so it is summed once per design, by= and subset=
+        key = ("replicate_grams", tuple(rep["by_cols"]), rep["where"])
+        cached = design._cache.get(key)
+        if cached is None:
+            inner, keys = _inner(design, rep["by_cols"], reps, rep["where"])
+            bkeys = [k for k in keys if k.startswith("__b")]
+            rg = src.run(f"SELECT {_lead(bkeys)}{', '.join(gram_sums(src, names))} "
+                         f"FROM ({inner}) AS __t{_group(bkeys)}")
+            cached = (domains_of(rg), gram_from(rg, R))
+            design._cache[key] = cached
+        grams = np.zeros((G, R, R))
+        np.add.at(grams, cached[0], cached[1])
+        return out, grams
+
+    def domain_df(self, members: np.ndarray) -> float:
+        """R's ``degf`` of the units of the domains in ``members`` (a boolean per domain)."""
+        members = np.asarray(members, dtype=bool)
+        if self._grams is not None:
+            return float(gram_rank(self._grams[members].sum(axis=0)) - 1)
+        touched = self._touched[:, members].any(axis=1)
+        if not touched.any():
+            return -1.0
+        return float(self.design.variance.structure.rank_of_touched(touched) - 1)
+
+    def combine(self, L: int):
+        if self.kind == "total":
+            return lambda t: t[..., :L]
+        return lambda t: t[..., :L] / t[..., L:]
+
+    def variance(self, centre, divisor, G: int, est):
+        """What :func:`surveyweights.estimation.estimates._from_cells` asks of unit data."""
+        L = np.shape(est)[1]
+        lin = self.design.variance.from_totals(self.totals, self.combine(L), est)
+        ddf = np.array([self.domain_df(np.arange(G) == g) for g in range(G)])
+        return lin, ddf
+
+    def irls_start(self, G: int):
+        """R's first IRLS iterate of svyglm(y ~ 1, quasibinomial) per domain and level (as
+        :func:`surveyweights.estimation.estimates._irls_start`), from one more query."""
+        design, rep = self.design, self.rep
+        if rep["item"][0] != "levels":
+            raise not_on_engine(design, "this interval of a numeric item")
+        src = design.engine
+        fs = src.fsum
+        _, kexpr, code, K, sel = rep["item"]
+        c = rep["cells"]
+        mean_w = rep["dom_sw"] / rep["dom_n"]
+        inner, keys = _inner(design, rep["by_cols"], [f"{kexpr} AS __k"], rep["where"])
+        cell_keys = [k for k in keys if k != "__p"]
+        bkeys = [k for k in keys if k.startswith("__b")]
+        scale = design._sql["scale"]
+        seen, vals = set(), []
+        for i in range(len(c.h)):
+            key = tuple(c.skeys[i]) + tuple(c.bkeys[i])
+            if key in seen:
+                continue
+            seen.add(key)
+            extra = [src.lit(float(mean_w[c.g[i]]))]
+            if scale is not None:
+                extra.append(src.lit(float(scale[c.h[i]])))
+            vals.append("(" + ", ".join([src.lit(v) for v in key] + extra) + ")")
+        vnames = cell_keys + ["__mw"] + (["__sc"] if scale is not None else [])
+        on = " AND ".join(f"__u.{k} = __v.{k}" for k in cell_keys) or "TRUE"
+        values = f"(VALUES {', '.join(vals)}) AS __v({', '.join(vnames)})"
+        w = "__u.__w" if scale is None else "(__u.__w * __v.__sc)"
+        lead = _lead(bkeys + ["__k"])
+        wn = (f"SELECT {_lead(['__u.' + k for k in bkeys])}__u.__k AS __k, {w} / __v.__mw AS __wn "
+              f"FROM ({inner}) AS __u JOIN {values} ON {on} WHERE __u.__k IS NOT NULL")
+        ms = (f"SELECT {lead}__wn, (__wn + 0.5) / (__wn + 1.0) AS __m1, 0.5 / (__wn + 1.0) AS __m0 "
+              f"FROM ({wn}) AS __a")
+        vz = (f"SELECT {lead}__wn * __m1 * (1.0 - __m1) AS __v1, "
+              f"ln(__m1 / (1.0 - __m1)) + (1.0 - __m1) / (__m1 * (1.0 - __m1)) AS __z1, "
+              f"__wn * __m0 * (1.0 - __m0) AS __v0, "
+              f"ln(__m0 / (1.0 - __m0)) + (0.0 - __m0) / (__m0 * (1.0 - __m0)) AS __z0 "
+              f"FROM ({ms}) AS __b")
+        res = src.run(f"SELECT {lead}{fs('__v1 * __z1')} AS vz1, {fs('__v1')} AS v1, "
+                      f"{fs('__v0 * __z0')} AS vz0, {fs('__v0')} AS v0 FROM ({vz}) AS __c"
+                      f"{_group(bkeys + ['__k'])}")
+        gmap = {k: g for k, g in zip(c.bkeys, c.g)}
+        nb = len(bkeys)
+        m = len(res["v1"])
+        bk = list(zip(*(res[f"__b{i}"] for i in range(nb)))) if nb else [()] * m
+        g = np.array([gmap[k] for k in bk], dtype=np.intp)
+        kk = _codes_of(res["__k"], code) - 1
+        sums = {}
+        for nm in ("vz1", "v1", "vz0", "v0"):
+            a = np.zeros((G, K))
+            np.add.at(a, (g, kk), _num(res[nm]))
+            sums[nm] = a
+        sel = np.asarray(sel, dtype=np.intp)
+        out = np.empty((G, len(sel)))
+        levels = np.arange(K)
+        for i, j in enumerate(sel):
+            other = levels != j
+            num = sums["vz1"][:, j] + sums["vz0"][:, other].sum(axis=1)
+            den = sums["v1"][:, j] + sums["v0"][:, other].sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[:, i] = num / den
+        n_g, W, _ = self.cells.totals()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            wscale = (W / n_g) / mean_w
+        return out, wscale
 
 
 def _and(where: str, conditions: list[str]) -> str:

@@ -33,6 +33,7 @@ from ..errors import (
 )
 from ..variance import uses_cells
 from ..variance.base import DomainTotals
+from ..variance.replicate import ReplicateWeights
 from ._domains import encode_item, missing_error
 from ._sql import _sql_chisq_cells, _sql_item_cells, sql_ttest_cells
 from .estimates import (
@@ -267,12 +268,13 @@ def _difference_sql(design, variable, *, by, between, level, subset, lv, df, na,
         raise InputError(f"kind={kind!r} is not valid; choose None (proportions or means), "
                          f"'proportion', 'mean' or 'total'")
     vm = design.variance
-    if not uses_cells(vm):
+    replicated = isinstance(vm, ReplicateWeights)
+    if not uses_cells(vm) and not replicated:
         raise not_on_engine(design, f"the variance method {vm.name!r}")
-    dom_keys, dom_by, cells, n_missing, levels, categorical = _sql_item_cells(
+    dom_keys, dom_by, cells, n_missing, levels, categorical, rep = _sql_item_cells(
         design, variable, by=by, subset=subset, level=level, na=na,
         kind="total" if kind == "total" else "mean" if kind == "mean" else "proportion",
-        numeric_means=kind is None)
+        numeric_means=kind is None, replicates=True)
     ia, ib = (_domain_index(_Keys(dom_keys, dom_by), v, dom_by) for v in between)
     if ia == ib:
         raise InputError(f"between={between!r} names the same domain twice")
@@ -288,10 +290,22 @@ def _difference_sql(design, variable, *, by, between, level, subset, lv, df, na,
         centre, divisor = np.nan_to_num(est_all), W
     coef = np.zeros(len(W))
     coef[ia], coef[ib] = 1.0, -1.0
-    lin = vm.cell_contrast_variance(design, cells, centre, divisor, coef)
+    if replicated:  # the difference under every replicate, from its domain totals
+        L = len(levels)
+        per = rep.combine(L)
+
+        def contrast(t):
+            e = per(t)
+            return (e[..., ia, :] - e[..., ib, :])[..., None, :]
+
+        lin = vm.from_totals(rep.totals, contrast, (est_all[ia] - est_all[ib])[None, :])
+        ddf_pair = rep.domain_df(coef != 0)
+    else:
+        lin = vm.cell_contrast_variance(design, cells, centre, divisor, coef)
+        ddf_pair = vm.cell_domain_df(design, cells, members=coef != 0)[0]
     warn_undefined_variance(lin.variance, design)
     se = np.sqrt(np.maximum(lin.variance[0], 0.0))
-    ddf = np.full((1, len(levels)), vm.cell_domain_df(design, cells, members=coef != 0)[0])
+    ddf = np.full((1, len(levels)), ddf_pair)
     dfs = resolve_df(df, design_df=ddf, satterthwaite=lin.satterthwaite_df)[0]
     return _difference_table(variable, levels, [est_all[ia], est_all[ib]], se, dfs, lv, between,
                              dom_by, categorical=categorical and kind != "total")
@@ -473,16 +487,24 @@ def chisq_test(
         raise InputError(f"na={na!r} is not a valid policy; choose one of {list(NA_POLICIES)}")
     vm = design.variance
     if design.engine.name != "pandas":
-        if not uses_cells(vm):
+        replicated = isinstance(vm, ReplicateWeights)
+        if not uses_cells(vm) and not replicated:
             raise not_on_engine(design, f"the variance method {vm.name!r}")
-        cells, N, row_levels, col_levels, keep_r, keep_c = _sql_chisq_cells(
+        cells, N, row_levels, col_levels, keep_r, keep_c, rep = _sql_chisq_cells(
             design, row, column, subset=subset, na=na)
         nr, nc = int(keep_r.sum()), int(keep_c.sum())
         _check_two_levels(row, column, nr, nc)
         _, W, T = cells.totals()
         p = T[0] / W[0]
-        V = vm.cell_covariance(design, cells, p[None], W)
-        nu = vm.cell_domain_df(design, cells)[0]
+        if replicated:  # the cell proportions under every replicate, from their totals
+            K = len(p)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                thetas = rep.combine(K)(rep.totals).reshape(len(rep.totals), K)
+            V = vm.spread_covariance(thetas, p)
+            nu = rep.domain_df(np.array([True]))
+        else:
+            V = vm.cell_covariance(design, cells, p[None], W)
+            nu = vm.cell_domain_df(design, cells)[0]
     else:
         data = design.data
         mask = subset_mask(data, subset)

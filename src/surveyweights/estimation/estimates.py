@@ -353,10 +353,10 @@ def _estimate_sql(kind, design, names, *, by, subset, level, method, level_, df,
     """The estimators on a SQL engine: per-cell GROUP BY results, then :func:`_from_cells`."""
     frames, by_cols, parts = [], (), []
     for name in names:
-        keys, by_cols, cells, n_missing, levels, categorical = _sql_item_cells(
-            design, name, by=by, subset=subset, level=level, na=na, kind=kind)
+        keys, by_cols, cells, n_missing, levels, categorical, rep = _sql_item_cells(
+            design, name, by=by, subset=subset, level=level, na=na, kind=kind, replicates=True)
         frames.append(_from_cells(kind, design, cells, n_missing, keys, by_cols, name, levels,
-                                  categorical, method, level_, df, None))
+                                  categorical, method, level_, df, rep))
         n_g, W, T = cells.totals()
         if kind == "total":
             parts.append((cells, np.zeros_like(T), np.ones(len(W))))

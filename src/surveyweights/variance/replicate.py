@@ -54,6 +54,7 @@ from .base import DomainTotals, DomainVariance, Reestimate
 
 __all__ = [
     "ClusterFactors",
+    "SourceColumns",
     "JackknifeFactors",
     "REPLICATE_TYPES",
     "ReplicateNAWarning",
@@ -88,12 +89,7 @@ def numerical_rank(m: np.ndarray, tol: float = RANK_TOLERANCE) -> int:
         return 0
     rows, cols = m.shape
     if rows >= cols:
-        gram = m.T @ m
-        d = np.sqrt(np.diag(gram))
-        nz = d > 0
-        if not nz.any():
-            return 0
-        gram = gram[np.ix_(nz, nz)] / np.outer(d[nz], d[nz])
+        return gram_rank(m.T @ m, tol)
     else:
         norms = np.sqrt(np.einsum("ij,ij->j", m, m))
         nz = norms > 0
@@ -101,6 +97,24 @@ def numerical_rank(m: np.ndarray, tol: float = RANK_TOLERANCE) -> int:
             return 0
         scaled = m[:, nz] / norms[nz]
         gram = scaled @ scaled.T
+    ev = np.linalg.eigvalsh(gram)
+    return int((ev > tol * tol).sum())
+
+
+def gram_rank(gram: np.ndarray, tol: float = RANK_TOLERANCE) -> int:
+    """:func:`numerical_rank` of a matrix from its column Gram matrix ``m' m`` (R x R).
+
+    SQL engines sum the Gram matrix of the replicate weights in the database
+    (one ``GROUP BY``), so the rank needs no unit rows.
+    """
+    gram = np.asarray(gram, dtype=float)
+    if gram.size == 0:
+        return 0
+    d = np.sqrt(np.maximum(np.diag(gram), 0.0))
+    nz = d > 0
+    if not nz.any():
+        return 0
+    gram = gram[np.ix_(nz, nz)] / np.outer(d[nz], d[nz])
     ev = np.linalg.eigvalsh(gram)
     return int((ev > tol * tol).sum())
 
@@ -239,6 +253,10 @@ class ClusterFactors:
 
     def totals(self, w: np.ndarray, values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
         t = _cluster_totals(self.cluster, self.factors.shape[0], w, values, group, n_groups)
+        return self.from_cluster_totals(t)
+
+    def from_cluster_totals(self, t: np.ndarray) -> np.ndarray:
+        """Replicate totals (R, G, K) from per-(PSU x domain) totals t (C, G, K): ``F' t``."""
         C, G, K = t.shape
         return (self.factors.T @ t.reshape(C, G * K)).reshape(self.n_replicates, G, K)
 
@@ -328,6 +346,10 @@ class JackknifeFactors:
 
     def totals(self, w: np.ndarray, values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
         t = _cluster_totals(self.cluster, self.n_clusters, w, values, group, n_groups)
+        return self.from_cluster_totals(t)
+
+    def from_cluster_totals(self, t: np.ndarray) -> np.ndarray:
+        """Replicate totals (R, G, K) from per-(PSU x domain) totals t (C, G, K)."""
         C, G, K = t.shape
         flat = t.reshape(C, G * K)
         H = int(self.cluster_stratum.max()) + 1
@@ -402,6 +424,25 @@ class JackknifeFactors:
         return m - null
 
 
+@dataclass(frozen=True, eq=False)
+class SourceColumns:
+    """Replicate weights that stay in a SQL engine's source: the names of their columns.
+
+    A SQL design never fetches unit rows, so its replicate totals come from
+    ``GROUP BY`` sums of each replicate column (R sums per domain and level in
+    one query) and its rank from the Gram matrix of the columns, summed in the
+    same way (:func:`gram_rank`).  ``combined`` is False when the columns are
+    factors to multiply by the full-sample weight (R's ``combined.weights=FALSE``).
+    """
+
+    columns: tuple[str, ...]
+    combined: bool = True
+
+    @property
+    def n_replicates(self) -> int:
+        return len(self.columns)
+
+
 # --------------------------------------------------------------------------
 # the variance method
 # --------------------------------------------------------------------------
@@ -439,6 +480,10 @@ class ReplicateWeights:
         are ``structure.column(weights, r)``), which
         :func:`~surveyweights.trim_weights` re-calibrates within its bounds, as it
         does with the full-sample design weights.
+    psu_labels : pandas.Index or None
+        On a SQL engine, the PSU labels in the order of the structure's PSUs
+        (sorted within each stratum): per-PSU sums fetched from the database are
+        put in this order before the factors are applied.
     name : str
         ``type``, shown in the design's repr.
     """
@@ -453,6 +498,7 @@ class ReplicateWeights:
     design_degf: int | None = None
     history: tuple[str, ...] = ()
     before: Any = field(default=None, repr=False)
+    psu_labels: Any = field(default=None, repr=False)
     name: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -535,6 +581,21 @@ class ReplicateWeights:
         thetas = np.stack([np.asarray(reestimate(self.structure.column(w, r)), dtype=float)
                            for r in range(self.n_replicates)])
         return thetas, full
+
+    def from_totals(self, totals: np.ndarray, combine, estimate: np.ndarray) -> DomainVariance:
+        """The variance of estimates given their replicate totals (R, G, K).
+
+        ``combine`` maps totals (..., G, K) to estimates (vectorised over the
+        replicates); ``estimate`` is the full-sample estimate (the centre with
+        ``mse=True``).  SQL engines compute the totals in the database (per-PSU
+        sums times the factors, or sums of each replicate column).
+        """
+        with np.errstate(invalid="ignore", divide="ignore"):
+            thetas = combine(np.asarray(totals, dtype=float))
+        full = np.asarray(estimate, dtype=float)
+        var = self.spread(thetas, full)
+        return DomainVariance(variance=np.asarray(var).reshape(np.shape(full)),
+                              replicates=thetas, spread=self.spread)
 
     # ------------------------------------------------------------- the protocol
     def variance(self, design, scores, group, n_groups, *, index=None, cell_sums=None,
