@@ -511,26 +511,21 @@ def _numeric_cells(design, name, by_cols, where, *, subset, na: str, y: str,
             dense[nm] = a
         cells = from_shifted_sums(dense["n"], dense["n_all"], dense["sw"], m_cell, arr["sa"],
                                   arr["saa"], arr["sae"], arr["see"], arr["se"], arr["q"], H, G)
-        if _calibrated(design):
-            cells = replace(cells, atoms=_numeric_atoms(design, c, by_cols, subset, y, values, on,
-                                                        m_cell, source, conds))
-        rep = dict(by_cols=by_cols, where=where, item=("numeric", y), cells=c, source=source)
-        out = (c.keys, by_cols, cells, n_missing, [None], False)
-        return (*out, rep) if replicate_item else out
-    joined = (f"SELECT __u.*, __v.__m FROM ({inner}) AS __u LEFT JOIN {values} ON {on}")
-    q2 = (f"SELECT {', '.join(keys)}, count(*) AS __n_all, count(__y) AS __n, "
-          f"{fs('CASE WHEN __y IS NOT NULL THEN __w END')} AS __sw, "
-          f"{fs('__w * (__y - __m)')} AS __s, {fs('__w * (__y - __m) * (__y - __m)')} AS __q "
-          f"FROM ({joined}) AS __t{_group(keys)}")
-    r2 = src.run(q2)
-    c2 = _Cells(design, by_cols, r2, subset_given=True)
-    gmap = {k: g for k, g in zip(c.bkeys, c.g)}
-    g2 = np.array([gmap[k] for k in c2.bkeys], dtype=np.intp)
-    sc2 = _scale(design, c2.h)
-    q_cell = np.bincount(c2.h * G + g2, weights=_num(r2["__q"]) * sc2, minlength=H * G)
-    cells = cluster_from_shifted_sums(c2.h, g2, c2.psu, _num(r2["__n"]), _num(r2["__n_all"]),
-                                      _num(r2["__sw"]) * sc2, _num(r2["__s"]) * sc2, m_cell,
-                                      q_cell, H, G)
+    else:
+        joined = (f"SELECT __u.*, __v.__m FROM ({inner}) AS __u LEFT JOIN {values} ON {on}")
+        q2 = (f"SELECT {', '.join(keys)}, count(*) AS __n_all, count(__y) AS __n, "
+              f"{fs('CASE WHEN __y IS NOT NULL THEN __w END')} AS __sw, "
+              f"{fs('__w * (__y - __m)')} AS __s, {fs('__w * (__y - __m) * (__y - __m)')} AS __q "
+              f"FROM ({joined}) AS __t{_group(keys)}")
+        r2 = src.run(q2)
+        c2 = _Cells(design, by_cols, r2, subset_given=True)
+        gmap = {k: g for k, g in zip(c.bkeys, c.g)}
+        g2 = np.array([gmap[k] for k in c2.bkeys], dtype=np.intp)
+        sc2 = _scale(design, c2.h)
+        q_cell = np.bincount(c2.h * G + g2, weights=_num(r2["__q"]) * sc2, minlength=H * G)
+        cells = cluster_from_shifted_sums(c2.h, g2, c2.psu, _num(r2["__n"]), _num(r2["__n_all"]),
+                                          _num(r2["__sw"]) * sc2, _num(r2["__s"]) * sc2, m_cell,
+                                          q_cell, H, G)
     if _calibrated(design):
         cells = replace(cells, atoms=_numeric_atoms(design, c, by_cols, subset, y, values, on,
                                                     m_cell, source, conds))
