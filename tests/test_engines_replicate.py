@@ -153,6 +153,10 @@ def test_duckdb_adjusting_a_replicate_design_raises():
         sw.rake(dd, {"g": {"A": 900.0, "B": 1100.0}})
     with pytest.raises(EngineError, match=r"design\.collect\(\)"):
         sw.trim_weights(dd, lower=1.0, upper=5.0)
+    for call in (lambda: sw.ratio(dd, "x", "w", na="available"),
+                 lambda: sw.mean(dd, "x", by="g", na="available").vcov()):
+        with pytest.raises(EngineError, match=r"'jkn'.*design\.collect\(\)"):
+            call()
     back = sw.rake(dd.collect(), {"g": {"A": 900.0, "B": 1100.0}})  # the way round it
     assert back.variance.type == "jkn" and back.engine.name == "pandas"
 
