@@ -25,7 +25,7 @@ from ..engines.cells import (CalibrationAtoms, centred_weight_ss, cluster_from_l
 from ..engines.sql import SOURCE
 from ..errors import DomainError, InputError, MissingValueError, user_stacklevel
 from ..expressions import Expression, parse
-from ..variance.replicate import ReplicateWeights, SourceColumns, gram_rank
+from ..variance.replicate import ReplicateWeights, SourceColumns, certified_rank, gram_rank
 from ..variance.calibrated import CellCalibratedVariance
 
 
@@ -654,7 +654,7 @@ class SqlReplicateItem:
         G = cells.shape[1]
         L = cells.shape[2]
         if isinstance(v.structure, SourceColumns):
-            self.totals, self._grams = self._column_totals(G, L)
+            self.totals, self._ranks = self._column_totals(G, L)
             self._touched = None
         else:
             rows = cells.rows
@@ -665,7 +665,7 @@ class SqlReplicateItem:
             self.totals = v.structure.from_cluster_totals(t)
             self._touched = np.zeros((C, G), dtype=bool)
             self._touched[rows.psu, rows.g] = True
-            self._grams = None
+            self._ranks = None
 
     def _column_totals(self, G: int, L: int):
         design, rep = self.design, self.rep
@@ -674,7 +674,8 @@ class SqlReplicateItem:
         cols = v.structure.columns
         R = len(cols)
         fs = src.fsum
-        from ..engines.sql import gram_from, gram_sums, replicate_expr
+        from ..engines.sql import (BUCKETS_PER_REPLICATE, bucket_arrays, bucket_sums, gram_from,
+                                   gram_sums, replicate_expr)
 
         reps = [f"{replicate_expr(src, c, weight=design._sql['weight'], combined=v.structure.combined)}"
                 f" AS __r{j}" for j, c in enumerate(cols)]
@@ -727,27 +728,47 @@ class SqlReplicateItem:
             np.add.at(ot, g, to)
             out[:, :, 0] = yt.T
             out[:, :, 1] = ot.T
-        # the Gram matrix of the replicate weights of each domain's units (every unit of the
-        # analysed subset, with or without the item, as R's degf(design[domain, ])): it
-        # depends only on the domains, so it is summed once per design, by= and subset=
-        key = ("replicate_grams", tuple(rep["by_cols"]), rep["where"])
+        # the rank of the replicate weights of each domain's units (every unit of the
+        # analysed subset, with or without the item, as R's degf(design[domain, ])):
+        # bucket sums that certify full rank, else the Gram matrix; they depend only on
+        # the domains, so they are summed once per design, by= and subset=
+        key = ("replicate_ranks", tuple(rep["by_cols"]), rep["where"])
         cached = design._cache.get(key)
         if cached is None:
-            inner, keys = _inner(design, rep["by_cols"], reps, rep["where"])
+            exprs = [replicate_expr(src, c, weight=design._sql["weight"],
+                                    combined=v.structure.combined) for c in cols]
+            bucket = src.bucket(exprs, BUCKETS_PER_REPLICATE * R)
+            inner, keys = _inner(design, rep["by_cols"], reps + [f"{bucket} AS __bk"], rep["where"])
             bkeys = [k for k in keys if k.startswith("__b")]
-            rg = src.run(f"SELECT {_lead(bkeys)}{', '.join(gram_sums(src, names))} "
-                         f"FROM ({inner}) AS __t{_group(bkeys)}")
-            cached = (domains_of(rg), gram_from(rg, R))
+            rb = src.run(f"SELECT {_lead(bkeys)}{', '.join(bucket_sums(src, names))} "
+                         f"FROM ({inner}) AS __t{_group(bkeys + ['__bk'])}")
+
+            def grams() -> tuple[np.ndarray, np.ndarray]:
+                inner_, _ = _inner(design, rep["by_cols"], reps, rep["where"])
+                rg = src.run(f"SELECT {_lead(bkeys)}{', '.join(gram_sums(src, names))} "
+                             f"FROM ({inner_}) AS __t{_group(bkeys)}")
+                return domains_of(rg), gram_from(rg, R)
+
+            cached = {"g": domains_of(rb), "buckets": bucket_arrays(rb, R), "grams": grams}
             design._cache[key] = cached
-        grams = np.zeros((G, R, R))
-        np.add.at(grams, cached[0], cached[1])
-        return out, grams
+        return out, cached
 
     def domain_df(self, members: np.ndarray) -> float:
         """R's ``degf`` of the units of the domains in ``members`` (a boolean per domain)."""
         members = np.asarray(members, dtype=bool)
-        if self._grams is not None:
-            return float(gram_rank(self._grams[members].sum(axis=0)) - 1)
+        if self._ranks is not None:
+            ev = self._ranks
+            rows = members[ev["g"]]
+            if not rows.any():
+                return -1.0
+            n, sums, sumsq = ev["buckets"]
+            rank = certified_rank(n[rows], sums[rows], sumsq[rows])
+            if rank is None:  # the Gram matrices of the domains (one query, then cached)
+                if callable(ev["grams"]):
+                    ev["grams"] = ev["grams"]()
+                g, grams = ev["grams"]
+                rank = gram_rank(grams[members[g]].sum(axis=0))
+            return float(rank - 1)
         touched = self._touched[:, members].any(axis=1)
         if not touched.any():
             return -1.0
