@@ -781,7 +781,8 @@ class CalibrationResult:
         The solver's inputs (the auxiliary matrix X, its column totals, its
         independent columns, and d): ``calibration_factors(d_r, c.auxiliaries,
         c.totals, method=c.method, bounds=c.bounds)`` replays the calibration on
-        other weights d_r (replicate weights).
+        other weights d_r (replicate weights).  On a SQL engine they are per
+        calibration cell: X has one row per cell, d holds the cells' sums of d.
     """
 
     method: str
