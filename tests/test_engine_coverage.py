@@ -374,3 +374,24 @@ def test_ratio_var_ttest_on_duckdb_equal_memory(case):
         scale = np.nanmax(np.abs(a[num].to_numpy(float)))
         np.testing.assert_allclose(b[num].to_numpy(float), a[num].to_numpy(float), rtol=RTOL,
                                    atol=1e-14 * scale)
+
+
+def test_sql_ratio_var_ttest_errors_as_in_memory(designs):
+    """The same errors, with the same messages, on both engines."""
+    memory, duck = designs["element-fpc"]
+    zero = memory.data.assign(x0=np.where(memory.data["g"] == "v", 0.0, 1.0),
+                              one=np.where(np.arange(memory.n) == 0, "alone", "many"))
+    for d in (sw.Design(zero, weights="w", strata="h", fpc="N", engine=e) for e in (None, "duckdb")):
+        with pytest.raises(sw.errors.DomainError, match=r"total of the denominator 'x0' is 0 in "
+                                                        r"domain g='v', so the ratio is undefined"):
+            sw.ratio(d, "y", "x0", by="g", na="available")
+        with pytest.raises(sw.errors.DomainError, match=r"variance of 'x' needs at least two units "
+                                                        r"in domain one='alone', which has 1"):
+            sw.var(d, "x", by="one")
+    for d in (memory, duck):
+        with pytest.raises(sw.errors.InputError, match=r"'c'.*not numeric"):
+            sw.ratio(d, "c", "x")
+        with pytest.raises(sw.errors.InputError, match=r"by='b' has 1 observed value"):
+            sw.ttest(d, "x", by="b", subset="b == 1")
+        with pytest.raises(sw.errors.MissingValueError, match=r"na='available'"):
+            sw.ttest(d, "y", by="g")

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._domains import EmptyDomainWarning, _sort_key
+from ._domains import (EmptyDomainWarning, _sort_key, domain_label, ratio_domain_error,
+                       too_few_units_error)
 from .._strata import as_columns, show
 from ..engines.base import not_on_engine
 from ..engines.cells import (CalibrationAtoms, centred_weight_ss, cluster_from_level_sums,
@@ -884,12 +885,6 @@ def _domain_sums(design, by_cols, where: str, y: str, x: str | None, *, subset_g
     return c.keys, n, per["__sw"], per["__swy"], per.get("__swx")
 
 
-def _domain_label(keys: pd.DataFrame, by_cols, g: int) -> str:
-    if not by_cols:
-        return ""
-    return " in domain " + ", ".join(f"{c}={keys[c].iloc[g]!r}" for c in by_cols)
-
-
 def sql_ratio_cells(design, name: str, denominator: str, *, by, subset, na):
     """(keys, by columns, cells of u = y - R_g x, R, X, n_missing) of one ratio on a SQL engine.
 
@@ -911,17 +906,9 @@ def sql_ratio_cells(design, name: str, denominator: str, *, by, subset, na):
     keys, n, _, Y, X = _domain_sums(design, by_cols, where, y, x, subset_given=subset is not None,
                                     name=label, na=na)
     for g in range(len(n)):
-        if n[g] == 0:
-            raise DomainError(
-                f"no respondent{_domain_label(keys, by_cols, g)} has observed values of both "
-                f"{name!r} and {denominator!r}; drop that domain with subset= or impute"
-            )
-        if X[g] == 0:
-            raise DomainError(
-                f"the total of the denominator {denominator!r} is 0{_domain_label(keys, by_cols, g)}, "
-                f"so the ratio is undefined; choose a denominator with a non-zero total there, or "
-                f"leave the domain out with subset="
-            )
+        if n[g] == 0 or X[g] == 0:
+            raise ratio_domain_error(name, denominator, domain_label(keys, by_cols, g),
+                                     empty=n[g] == 0)
     R = Y / X
     source, c = _domain_join(design, by_cols, keys, {"r": R})
     keys2, _, cells, n_missing, _, _ = _numeric_cells(
@@ -947,10 +934,7 @@ def sql_var_cells(design, name: str, *, by, subset, na):
     few = np.flatnonzero(n < 2)
     if len(few):
         k = int(few[0])
-        raise DomainError(
-            f"the variance of {name!r} needs at least two units{_domain_label(keys, by_cols, k)}, "
-            f"which has {int(n[k])}; merge the domain with another, or leave it out with subset="
-        )
+        raise too_few_units_error(name, domain_label(keys, by_cols, k), int(n[k]))
     source, c = _domain_join(design, by_cols, keys, {"m": SX / W, "c": n / (n - 1.0)})
     d = f"({xv} - {c['m']})"
     keys2, _, cells, n_missing, _, _ = _numeric_cells(
