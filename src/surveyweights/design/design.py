@@ -1095,8 +1095,8 @@ def _sql_file_replicates(src, weight: str, spec: Any, method: Any, scale: Any, r
     """Replicate weight columns of a SQL source (R's ``svrepdesign``), validated with one
     aggregate query: missing or infinite values per column, and the Gram matrix of the
     analysis replicate weights, whose rank gives ``degf``."""
-    from ..engines.sql import gram_from, replicate_check_query
-    from ..variance.replicate import SourceColumns, gram_rank
+    from ..engines.sql import bucket_arrays, gram_from, gram_query, replicate_check_query
+    from ..variance.replicate import SourceColumns, certified_rank, gram_rank
 
     schema = src.schema()
     if isinstance(spec, str):
@@ -1138,7 +1138,7 @@ def _sql_file_replicates(src, weight: str, spec: Any, method: Any, scale: Any, r
         raise InputError(f"combined_weights={combined!r} must be True or False")
     res = src.run(replicate_check_query(src, cols, weight=weight, combined=bool(combined)))
     for j, c in enumerate(cols):
-        bad = int(np.asarray(res[f"__bad{j}"], dtype=float)[0])
+        bad = int(np.nansum(np.asarray(res[f"__bad{j}"], dtype=float)))
         if bad:
             raise DesignError(
                 f"replicate weight column {c!r} is missing or infinite in {bad} row(s) of the "
@@ -1146,7 +1146,10 @@ def _sql_file_replicates(src, weight: str, spec: Any, method: Any, scale: Any, r
                 f"dropped from a replicate)"
             )
     scale, rs = _replicate_parameters(R, method, scale, rscales, mse, rho)
-    rank = gram_rank(gram_from(res, R)[0])
+    rank = certified_rank(*bucket_arrays(res, R))
+    if rank is None:  # not certified by the bucket sums: the Gram matrix decides
+        rank = gram_rank(gram_from(src.run(gram_query(src, cols, weight=weight,
+                                                      combined=bool(combined))), R)[0])
     return ReplicateWeights(SourceColumns(tuple(cols), bool(combined)), scale, rs,
                             mse=bool(mse), type=str(method),
                             rho=float(rho) if rho is not None else None,

@@ -10,8 +10,8 @@ One GROUP BY (stratum x margin variables: units, sum d, sum d^2, min d, max d)
 gives everything the solver (:func:`~surveyweights.weighting.calibration.calibration_factors`,
 run on the K cells with weights sum_{i in k} d_i), the margin checks and the
 diagnostics need (:func:`calibration_cells`).  The calibrated design's weight on
-the SQL side is d * g[k], a CASE over the cells folded into the design's weight
-expression, so every query uses it unchanged; its variance method
+the SQL side is d * F(x' lambda), with x' lambda a sum of one small CASE per
+margin, folded into the design's weight expression, so every query uses it unchanged; its variance method
 (:class:`~surveyweights.variance.calibrated.CellCalibratedVariance`) takes the
 calibration residuals from per-atom sums (:func:`calibrated_design`).  No unit row
 leaves the engine.  The margins themselves are parsed and checked by
@@ -30,7 +30,7 @@ import pandas as pd
 from ..variance.calibrated import CellCalibratedVariance, CellStep, ResidualStep
 from ..variance.taylor import TaylorLinearization
 from .base import not_on_engine
-from .sql import SOURCE
+from .sql import SOURCE, strata_of
 
 __all__ = ["CalibrationCells", "CellWeights", "calibrated_design", "calibration_cells"]
 
@@ -84,16 +84,6 @@ def _floats(values) -> np.ndarray:
     return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").fillna(0.0).to_numpy(float)
 
 
-def _strata_of(design, res: dict) -> np.ndarray:
-    sq = design._sql
-    ns = len(sq["strata"])
-    if ns == 0:
-        return np.zeros(len(res["__n"]), dtype=np.intp)
-    if ns == 1:
-        return sq["lookup"].get_indexer(pd.Index(res["__s0"], dtype=object))
-    return sq["lookup"].get_indexer(pd.MultiIndex.from_arrays([res[f"__s{i}"] for i in range(ns)]))
-
-
 def calibration_cells(design, columns) -> CalibrationCells:
     """One GROUP BY over stratum x margin variables: the design's calibration cells."""
     vm = design.variance
@@ -112,7 +102,7 @@ def calibration_cells(design, columns) -> CalibrationCells:
         f"{fs('__d * __d')} AS __sd2, min(__d) AS __dmin, max(__d) AS __dmax FROM "
         f"(SELECT {', '.join(sel)}, {sq['weight']} AS __d FROM {SOURCE}) AS __t "
         f"GROUP BY {', '.join(keys)}")
-    h = _strata_of(design, res)
+    h = strata_of(design, res, len(res["__n"]))
     # without a weight column the queries count with weight 1; d = N_h / n_h is applied here
     sc = np.ones(len(h)) if sq["scale"] is None else sq["scale"][h]
     n = _floats(res["__n"])
@@ -147,21 +137,63 @@ def _plain(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
-def calibrated_design(design, cells: CalibrationCells, g: np.ndarray, residual: ResidualStep,
-                      result, *, replay: Callable):
-    """A copy of the SQL ``design`` with weights d g[k], the calibration step and its report.
+def _nested_case(src, columns, items) -> str:
+    """A value per combination of ``columns`` as CASE expressions nested by column."""
+    col = src.q(columns[0])
+    groups: dict = {}
+    for key, gk in items:
+        groups.setdefault(_plain(key[0]), []).append((key[1:], gk))
+    whens = []
+    for v, rest in groups.items():
+        inner = (src.lit(rest[0][1]) if len(columns) == 1
+                 else _nested_case(src, columns[1:], rest))
+        whens.append(f"WHEN {src.lit(v)} THEN {inner}")
+    return f"(CASE {col} {' '.join(whens)} END)"
 
-    ``replay(in_memory_design)`` makes the same calibration in memory
+
+def _factor_sql(src, terms, method: str, bounds) -> str:
+    """g = F(x' lambda) in SQL: x' lambda as a sum of one small CASE per margin.
+
+    ``terms`` are (columns, [(level values, lambda)]) per categorical margin and
+    plain numbers (the population size's lambda).  x' lambda adds one lambda per
+    margin, so a row meets each margin's levels only, not all K cells (at 1e6 rows
+    and 660 cells: 0.2 s per query instead of 4 s for a CASE over the cells).
+    """
+    parts = []
+    for term in terms:
+        if isinstance(term, tuple):
+            columns, items = term
+            parts.append(_nested_case(src, columns, items))
+        else:
+            parts.append(src.lit(float(term)))
+    u = "(" + " + ".join(parts) + ")"
+    lo, hi = bounds
+    if method == "logit":
+        A = (hi - lo) / ((hi - 1.0) * (1.0 - lo))
+        c = float(np.log((1.0 - lo) / (hi - 1.0)))
+        z = f"({src.lit(A)} * {u} + {src.lit(c)})"
+        return (f"({src.lit(lo)} + {src.lit(hi - lo)} * "
+                f"(CAST(1.0 AS DOUBLE) / (CAST(1.0 AS DOUBLE) + exp(-{z}))))")
+    g = f"(CAST(1.0 AS DOUBLE) + {u})" if method == "linear" else f"exp({u})"
+    if np.isfinite(lo) and (method == "linear" or lo > 0):
+        g = f"greatest({g}, {src.lit(float(lo))})"
+    if np.isfinite(hi):
+        g = f"least({g}, {src.lit(float(hi))})"
+    return g
+
+
+def calibrated_design(design, cells: CalibrationCells, g: np.ndarray, residual: ResidualStep,
+                      result, *, terms: list, method: str, bounds: tuple, replay: Callable):
+    """A copy of the SQL ``design`` with weights d g, the calibration step and its report.
+
+    The weight is d F(x' lambda) computed in the engine from ``terms`` (see
+    :func:`_factor_sql`); ``g`` (per cell, from the solver) is the same factor for the
+    variance.  ``replay(in_memory_design)`` makes the same calibration in memory
     (``design.collect()``).
     """
     src = design.engine
     sq = design._sql
-    whens = []
-    for k in range(len(g)):
-        key = (cells.keys[k],) if len(cells.columns) == 1 else cells.keys[k]
-        cond = " AND ".join(f"{src.q(c)} = {src.lit(_plain(v))}" for c, v in zip(cells.columns, key))
-        whens.append(f"WHEN {cond} THEN {src.lit(float(g[k]))}")
-    weight = f"({sq['weight']}) * (CASE {' '.join(whens)} END)"
+    weight = f"({sq['weight']}) * {_factor_sql(src, terms, method, bounds)}"
     sw_h = np.bincount(cells.h, weights=cells.d_sum * g[cells.cell], minlength=design.n_strata)
     step = CellStep(cells.columns, cells.keys, np.asarray(g, dtype=float), residual, replay)
     vm = design.variance

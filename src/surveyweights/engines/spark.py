@@ -67,6 +67,9 @@ class SparkSource(SqlSource):
     quote_char = "`"
     backslash = True
 
+    def bucket(self, exprs, m: int) -> str:
+        return f"pmod(hash({', '.join(exprs)}), {int(m)})"  # Spark's hash is a signed int
+
     def __init__(self, data: Any, options: Spark):
         DataFrame, SparkSession = _import_pyspark()
         if isinstance(data, DataFrame):

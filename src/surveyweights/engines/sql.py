@@ -97,6 +97,10 @@ class SqlSource:
     def fsum(self, expr: str) -> str:
         return f"{self.sum_function()}({expr})"
 
+    def bucket(self, exprs: Sequence[str], m: int) -> str:
+        """A deterministic bucket 0..m-1 of each row from a hash of ``exprs``."""
+        return f"(hash({', '.join(exprs)}) % {int(m)})"
+
     def check_columns(self, columns: Sequence[str], *, what: str) -> None:
         have = self.schema()
         missing = [c for c in columns if c not in have]
@@ -124,6 +128,17 @@ class SqlSource:
         """A column as DOUBLE, NULL where it is missing, NaN or not a number."""
         c = f"TRY_CAST({self.q(column)} AS DOUBLE)"
         return f"(CASE WHEN isnan({c}) THEN NULL ELSE {c} END)"
+
+
+def strata_of(design, res: dict, rows: int) -> np.ndarray:
+    """The design's stratum index of each row of a query result with keys ``__s0``, ``__s1``..."""
+    sq = design._sql
+    ns = len(sq["strata"])
+    if ns == 0:
+        return np.zeros(rows, dtype=np.intp)
+    if ns == 1:
+        return sq["lookup"].get_indexer(pd.Index(res["__s0"], dtype=object))
+    return sq["lookup"].get_indexer(pd.MultiIndex.from_arrays([res[f"__s{i}"] for i in range(ns)]))
 
 
 def weight_expr(src: SqlSource, *, weights: str | None) -> str:
@@ -213,15 +228,51 @@ def gram_from(res: dict, R: int, rows: np.ndarray | None = None, *, prefix: str 
     return out
 
 
+#: Buckets per replicate of the full-rank certificate (:func:`bucket_sums`).
+BUCKETS_PER_REPLICATE = 4
+
+
+def bucket_sums(src: SqlSource, names: Sequence[str]) -> list[str]:
+    """Per bucket of rows: the count, and the sum and sum of squares of every replicate
+    weight ``names`` (the aggregates of :func:`surveyweights.variance.replicate.certified_rank`)."""
+    out = ["count(*) AS __bn"]
+    out += [f"{src.fsum(r)} AS __bs{j}" for j, r in enumerate(names)]
+    out += [f"{src.fsum(f'{r} * {r}')} AS __bq{j}" for j, r in enumerate(names)]
+    return out
+
+
+def bucket_arrays(res: dict, R: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(counts (m,), sums (m, R), sums of squares (m, R)) of a :func:`bucket_sums` result."""
+    def col(name):
+        return np.array([0.0 if v is None else float(v) for v in np.asarray(res[name], dtype=object)])
+
+    n = col("__bn")
+    if not len(n):
+        return n, np.zeros((0, R)), np.zeros((0, R))
+    return (n, np.column_stack([col(f"__bs{j}") for j in range(R)]),
+            np.column_stack([col(f"__bq{j}") for j in range(R)]))
+
+
 def replicate_check_query(src: SqlSource, columns: Sequence[str], *, weight: str,
                           combined: bool) -> str:
     """One scan: rows with a missing or infinite value per replicate column, and the
-    Gram matrix of the analysis replicate weights (their rank is R's ``degf`` + 1)."""
-    agg = []
+    bucket sums of the analysis replicate weights that certify their rank (R's
+    ``degf`` + 1) without the R (R + 1) / 2 sums of their Gram matrix."""
+    inner, agg = [], []
+    exprs = [replicate_expr(src, c, weight=weight, combined=combined) for c in columns]
     for j, c in enumerate(columns):
         v = f"CAST({src.q(c)} AS DOUBLE)"
-        agg.append(f"sum(CASE WHEN {v} IS NULL OR isnan({v}) OR abs({v}) = "
-                   f"CAST('Infinity' AS DOUBLE) THEN 1 ELSE 0 END) AS __bad{j}")
+        inner.append(f"CASE WHEN {v} IS NULL OR isnan({v}) OR abs({v}) = "
+                     f"CAST('Infinity' AS DOUBLE) THEN 1 ELSE 0 END AS __bad{j}")
+        agg.append(f"sum(__bad{j}) AS __bad{j}")
+    inner += [f"{e} AS __r{j}" for j, e in enumerate(exprs)]
+    inner.append(f"{src.bucket(exprs, BUCKETS_PER_REPLICATE * len(columns))} AS __bk")
+    agg += bucket_sums(src, [f"__r{j}" for j in range(len(columns))])
+    return (f"SELECT __bk, {', '.join(agg)} FROM (SELECT {', '.join(inner)} FROM {SOURCE}) AS __t "
+            f"GROUP BY __bk")
+
+
+def gram_query(src: SqlSource, columns: Sequence[str], *, weight: str, combined: bool) -> str:
+    """The Gram matrix of the analysis replicate weights (when the certificate fails)."""
     exprs = [replicate_expr(src, c, weight=weight, combined=combined) for c in columns]
-    agg += gram_sums(src, exprs)
-    return f"SELECT {', '.join(agg)} FROM {SOURCE}"
+    return f"SELECT {', '.join(gram_sums(src, exprs))} FROM {SOURCE}"

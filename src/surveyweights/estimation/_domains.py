@@ -513,3 +513,32 @@ def missing_error(name: str, miss: np.ndarray, index: pd.Index) -> MissingValueE
         f"available-case analysis (R's na.rm=TRUE), impute them (sw.hot_deck), or "
         f"exclude them explicitly with subset="
     )
+
+
+def domain_label(keys: pd.DataFrame, by, g: int) -> str:
+    """`` in domain c='v', ...`` for domain ``g`` of ``keys`` (empty without ``by``)."""
+    if not by:
+        return ""
+    return " in domain " + ", ".join(f"{c}={keys[c].iloc[g]!r}" for c in by)
+
+
+def ratio_domain_error(name: str, denominator: str, label: str, *, empty: bool) -> DomainError:
+    """A ratio's domain without units with both values (``empty``), or with a zero
+    denominator total (every engine)."""
+    if empty:
+        return DomainError(
+            f"no respondent{label} has observed values of both {name!r} and {denominator!r}; "
+            f"drop that domain with subset= or impute"
+        )
+    return DomainError(
+        f"the total of the denominator {denominator!r} is 0{label}, so the ratio is undefined; "
+        f"choose a denominator with a non-zero total there, or leave the domain out with subset="
+    )
+
+
+def too_few_units_error(name: str, label: str, n: int) -> DomainError:
+    """A variance's domain with fewer than two units (every engine)."""
+    return DomainError(
+        f"the variance of {name!r} needs at least two units{label}, which has {n}; merge the "
+        f"domain with another, or leave it out with subset="
+    )

@@ -16,15 +16,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._domains import EmptyDomainWarning, _sort_key
+from ._domains import (EmptyDomainWarning, _sort_key, domain_label, ratio_domain_error,
+                       too_few_units_error)
 from .._strata import as_columns, show
 from ..engines.base import not_on_engine
 from ..engines.cells import (CalibrationAtoms, centred_weight_ss, cluster_from_level_sums,
                              cluster_from_shifted_sums, from_level_sums, from_shifted_sums)
-from ..engines.sql import SOURCE
+from ..engines.sql import SOURCE, strata_of
 from ..errors import DomainError, InputError, MissingValueError, user_stacklevel
 from ..expressions import Expression, parse
-from ..variance.replicate import ReplicateWeights, SourceColumns, gram_rank
+from ..variance.replicate import ReplicateWeights, SourceColumns, certified_rank, gram_rank
 from ..variance.calibrated import CellCalibratedVariance
 
 
@@ -52,21 +53,27 @@ def _inner(design, by_cols, extra: list[str], where: str,
 
     ``source`` is the FROM clause: the design's source, or the source joined to a
     small table of per-domain constants (:func:`_domain_join`)."""
+    sel, keys = _key_columns(design, by_cols)
+    sel.append(f"{design._sql['weight']} AS __w")
+    sel += extra
+    return f"SELECT {', '.join(sel)} FROM {source}{where}", keys
+
+
+def _key_columns(design, by_cols, *, inside: str | None = None) -> tuple[list[str], list[str]]:
+    """SELECT items and names of the keys: strata, PSU, by columns (NULL where ``inside`` fails)."""
     src = design.engine
-    sq = design._sql
     sel, keys = [], []
-    for i, c in enumerate(sq["strata"]):
+    for i, c in enumerate(design._sql["strata"]):
         sel.append(f"{src.q(c)} AS __s{i}")
         keys.append(f"__s{i}")
     if design.ids is not None:
         sel.append(f"{src.q(design.ids)} AS __p")
         keys.append("__p")
     for i, c in enumerate(by_cols):
-        sel.append(f"{src.q(c)} AS __b{i}")
+        col = src.q(c) if inside is None else f"CASE WHEN {inside} THEN {src.q(c)} END"
+        sel.append(f"{col} AS __b{i}")
         keys.append(f"__b{i}")
-    sel.append(f"{sq['weight']} AS __w")
-    sel += extra
-    return f"SELECT {', '.join(sel)} FROM {source}{where}", keys
+    return sel, keys
 
 
 def _lead(keys: list[str]) -> str:
@@ -91,13 +98,7 @@ class _Cells:
                 "subset condition"
             )
         self.res, self.ns, self.nb = res, ns, nb
-        if ns == 0:
-            self.h = np.zeros(m, dtype=np.intp)
-        elif ns == 1:
-            self.h = sq["lookup"].get_indexer(pd.Index(res["__s0"], dtype=object))
-        else:
-            self.h = sq["lookup"].get_indexer(pd.MultiIndex.from_arrays(
-                [res[f"__s{i}"] for i in range(ns)]))
+        self.h = strata_of(design, res, m)
         counts = res["__n_all"] if "__n_all" in res else res["__n"]
         schema = design.engine.schema()
         combined = np.zeros(m, dtype=np.int64)
@@ -187,16 +188,8 @@ def _atom_query(design, by_cols, subset, items: list[tuple[str, str]], aggs: lis
         cond = _where(design, subset)[len(" WHERE "):]
     if conds:
         cond = " AND ".join([f"({cond})", *conds])
-    sel, keys = [], []
-    for i, c in enumerate(sq["strata"]):
-        sel.append(f"{src.q(c)} AS __s{i}")
-        keys.append(f"__s{i}")
-    if design.ids is not None:
-        sel.append(f"{src.q(design.ids)} AS __p")
-        keys.append("__p")
-    for i, c in enumerate(by_cols):
-        sel.append(f"CASE WHEN {cond} THEN {src.q(c)} END AS __b{i}")
-        keys.append(f"__b{i}")
+    # units outside the analysed subset keep stratum and PSU, with NULL domain keys
+    sel, keys = _key_columns(design, by_cols, inside=cond)
     sel.append(f"CASE WHEN {cond} THEN 1 ELSE 0 END AS __in")
     keys.append("__in")
     for expr, name in items:
@@ -223,15 +216,8 @@ def _atoms(design, res: dict, c: _Cells | None, by_cols, obs: np.ndarray, m: np.
            sa=None, saa=None, saw=None, m_cell=None) -> CalibrationAtoms:
     """The :class:`CalibrationAtoms` of an atom query's result (``obs``: units in a domain
     with an observed item; ``m`` (A, L): their shift)."""
-    ns = len(design._sql["strata"])
     A = len(res["__n"])
-    if ns == 0:
-        h = np.zeros(A, dtype=np.intp)
-    elif ns == 1:
-        h = design._sql["lookup"].get_indexer(pd.Index(res["__s0"], dtype=object))
-    else:
-        h = design._sql["lookup"].get_indexer(pd.MultiIndex.from_arrays(
-            [res[f"__s{i}"] for i in range(ns)]))
+    h = strata_of(design, res, A)
     g = np.full(A, -1, dtype=np.intp)
     inside = np.flatnonzero(obs)
     if c is None or not by_cols:
@@ -526,26 +512,21 @@ def _numeric_cells(design, name, by_cols, where, *, subset, na: str, y: str,
             dense[nm] = a
         cells = from_shifted_sums(dense["n"], dense["n_all"], dense["sw"], m_cell, arr["sa"],
                                   arr["saa"], arr["sae"], arr["see"], arr["se"], arr["q"], H, G)
-        if _calibrated(design):
-            cells = replace(cells, atoms=_numeric_atoms(design, c, by_cols, subset, y, values, on,
-                                                        m_cell, source, conds))
-        rep = dict(by_cols=by_cols, where=where, item=("numeric", y), cells=c, source=source)
-        out = (c.keys, by_cols, cells, n_missing, [None], False)
-        return (*out, rep) if replicate_item else out
-    joined = (f"SELECT __u.*, __v.__m FROM ({inner}) AS __u LEFT JOIN {values} ON {on}")
-    q2 = (f"SELECT {', '.join(keys)}, count(*) AS __n_all, count(__y) AS __n, "
-          f"{fs('CASE WHEN __y IS NOT NULL THEN __w END')} AS __sw, "
-          f"{fs('__w * (__y - __m)')} AS __s, {fs('__w * (__y - __m) * (__y - __m)')} AS __q "
-          f"FROM ({joined}) AS __t{_group(keys)}")
-    r2 = src.run(q2)
-    c2 = _Cells(design, by_cols, r2, subset_given=True)
-    gmap = {k: g for k, g in zip(c.bkeys, c.g)}
-    g2 = np.array([gmap[k] for k in c2.bkeys], dtype=np.intp)
-    sc2 = _scale(design, c2.h)
-    q_cell = np.bincount(c2.h * G + g2, weights=_num(r2["__q"]) * sc2, minlength=H * G)
-    cells = cluster_from_shifted_sums(c2.h, g2, c2.psu, _num(r2["__n"]), _num(r2["__n_all"]),
-                                      _num(r2["__sw"]) * sc2, _num(r2["__s"]) * sc2, m_cell,
-                                      q_cell, H, G)
+    else:
+        joined = (f"SELECT __u.*, __v.__m FROM ({inner}) AS __u LEFT JOIN {values} ON {on}")
+        q2 = (f"SELECT {', '.join(keys)}, count(*) AS __n_all, count(__y) AS __n, "
+              f"{fs('CASE WHEN __y IS NOT NULL THEN __w END')} AS __sw, "
+              f"{fs('__w * (__y - __m)')} AS __s, {fs('__w * (__y - __m) * (__y - __m)')} AS __q "
+              f"FROM ({joined}) AS __t{_group(keys)}")
+        r2 = src.run(q2)
+        c2 = _Cells(design, by_cols, r2, subset_given=True)
+        gmap = {k: g for k, g in zip(c.bkeys, c.g)}
+        g2 = np.array([gmap[k] for k in c2.bkeys], dtype=np.intp)
+        sc2 = _scale(design, c2.h)
+        q_cell = np.bincount(c2.h * G + g2, weights=_num(r2["__q"]) * sc2, minlength=H * G)
+        cells = cluster_from_shifted_sums(c2.h, g2, c2.psu, _num(r2["__n"]), _num(r2["__n_all"]),
+                                          _num(r2["__sw"]) * sc2, _num(r2["__s"]) * sc2, m_cell,
+                                          q_cell, H, G)
     if _calibrated(design):
         cells = replace(cells, atoms=_numeric_atoms(design, c, by_cols, subset, y, values, on,
                                                     m_cell, source, conds))
@@ -653,7 +634,7 @@ class SqlReplicateItem:
         G = cells.shape[1]
         L = cells.shape[2]
         if isinstance(v.structure, SourceColumns):
-            self.totals, self._grams = self._column_totals(G, L)
+            self.totals, self._ranks = self._column_totals(G, L)
             self._touched = None
         else:
             rows = cells.rows
@@ -664,7 +645,7 @@ class SqlReplicateItem:
             self.totals = v.structure.from_cluster_totals(t)
             self._touched = np.zeros((C, G), dtype=bool)
             self._touched[rows.psu, rows.g] = True
-            self._grams = None
+            self._ranks = None
 
     def _column_totals(self, G: int, L: int):
         design, rep = self.design, self.rep
@@ -673,7 +654,8 @@ class SqlReplicateItem:
         cols = v.structure.columns
         R = len(cols)
         fs = src.fsum
-        from ..engines.sql import gram_from, gram_sums, replicate_expr
+        from ..engines.sql import (BUCKETS_PER_REPLICATE, bucket_arrays, bucket_sums, gram_from,
+                                   gram_sums, replicate_expr)
 
         reps = [f"{replicate_expr(src, c, weight=design._sql['weight'], combined=v.structure.combined)}"
                 f" AS __r{j}" for j, c in enumerate(cols)]
@@ -726,27 +708,47 @@ class SqlReplicateItem:
             np.add.at(ot, g, to)
             out[:, :, 0] = yt.T
             out[:, :, 1] = ot.T
-        # the Gram matrix of the replicate weights of each domain's units (every unit of the
-        # analysed subset, with or without the item, as R's degf(design[domain, ])): it
-        # depends only on the domains, so it is summed once per design, by= and subset=
-        key = ("replicate_grams", tuple(rep["by_cols"]), rep["where"])
+        # the rank of the replicate weights of each domain's units (every unit of the
+        # analysed subset, with or without the item, as R's degf(design[domain, ])):
+        # bucket sums that certify full rank, else the Gram matrix; they depend only on
+        # the domains, so they are summed once per design, by= and subset=
+        key = ("replicate_ranks", tuple(rep["by_cols"]), rep["where"])
         cached = design._cache.get(key)
         if cached is None:
-            inner, keys = _inner(design, rep["by_cols"], reps, rep["where"])
+            exprs = [replicate_expr(src, c, weight=design._sql["weight"],
+                                    combined=v.structure.combined) for c in cols]
+            bucket = src.bucket(exprs, BUCKETS_PER_REPLICATE * R)
+            inner, keys = _inner(design, rep["by_cols"], reps + [f"{bucket} AS __bk"], rep["where"])
             bkeys = [k for k in keys if k.startswith("__b")]
-            rg = src.run(f"SELECT {_lead(bkeys)}{', '.join(gram_sums(src, names))} "
-                         f"FROM ({inner}) AS __t{_group(bkeys)}")
-            cached = (domains_of(rg), gram_from(rg, R))
+            rb = src.run(f"SELECT {_lead(bkeys)}{', '.join(bucket_sums(src, names))} "
+                         f"FROM ({inner}) AS __t{_group(bkeys + ['__bk'])}")
+
+            def grams() -> tuple[np.ndarray, np.ndarray]:
+                inner_, _ = _inner(design, rep["by_cols"], reps, rep["where"])
+                rg = src.run(f"SELECT {_lead(bkeys)}{', '.join(gram_sums(src, names))} "
+                             f"FROM ({inner_}) AS __t{_group(bkeys)}")
+                return domains_of(rg), gram_from(rg, R)
+
+            cached = {"g": domains_of(rb), "buckets": bucket_arrays(rb, R), "grams": grams}
             design._cache[key] = cached
-        grams = np.zeros((G, R, R))
-        np.add.at(grams, cached[0], cached[1])
-        return out, grams
+        return out, cached
 
     def domain_df(self, members: np.ndarray) -> float:
         """R's ``degf`` of the units of the domains in ``members`` (a boolean per domain)."""
         members = np.asarray(members, dtype=bool)
-        if self._grams is not None:
-            return float(gram_rank(self._grams[members].sum(axis=0)) - 1)
+        if self._ranks is not None:
+            ev = self._ranks
+            rows = members[ev["g"]]
+            if not rows.any():
+                return -1.0
+            n, sums, sumsq = ev["buckets"]
+            rank = certified_rank(n[rows], sums[rows], sumsq[rows])
+            if rank is None:  # the Gram matrices of the domains (one query, then cached)
+                if callable(ev["grams"]):
+                    ev["grams"] = ev["grams"]()
+                g, grams = ev["grams"]
+                rank = gram_rank(grams[members[g]].sum(axis=0))
+            return float(rank - 1)
         touched = self._touched[:, members].any(axis=1)
         if not touched.any():
             return -1.0
@@ -883,12 +885,6 @@ def _domain_sums(design, by_cols, where: str, y: str, x: str | None, *, subset_g
     return c.keys, n, per["__sw"], per["__swy"], per.get("__swx")
 
 
-def _domain_label(keys: pd.DataFrame, by_cols, g: int) -> str:
-    if not by_cols:
-        return ""
-    return " in domain " + ", ".join(f"{c}={keys[c].iloc[g]!r}" for c in by_cols)
-
-
 def sql_ratio_cells(design, name: str, denominator: str, *, by, subset, na):
     """(keys, by columns, cells of u = y - R_g x, R, X, n_missing) of one ratio on a SQL engine.
 
@@ -910,17 +906,9 @@ def sql_ratio_cells(design, name: str, denominator: str, *, by, subset, na):
     keys, n, _, Y, X = _domain_sums(design, by_cols, where, y, x, subset_given=subset is not None,
                                     name=label, na=na)
     for g in range(len(n)):
-        if n[g] == 0:
-            raise DomainError(
-                f"no respondent{_domain_label(keys, by_cols, g)} has observed values of both "
-                f"{name!r} and {denominator!r}; drop that domain with subset= or impute"
-            )
-        if X[g] == 0:
-            raise DomainError(
-                f"the total of the denominator {denominator!r} is 0{_domain_label(keys, by_cols, g)}, "
-                f"so the ratio is undefined; choose a denominator with a non-zero total there, or "
-                f"leave the domain out with subset="
-            )
+        if n[g] == 0 or X[g] == 0:
+            raise ratio_domain_error(name, denominator, domain_label(keys, by_cols, g),
+                                     empty=n[g] == 0)
     R = Y / X
     source, c = _domain_join(design, by_cols, keys, {"r": R})
     keys2, _, cells, n_missing, _, _ = _numeric_cells(
@@ -946,10 +934,7 @@ def sql_var_cells(design, name: str, *, by, subset, na):
     few = np.flatnonzero(n < 2)
     if len(few):
         k = int(few[0])
-        raise DomainError(
-            f"the variance of {name!r} needs at least two units{_domain_label(keys, by_cols, k)}, "
-            f"which has {int(n[k])}; merge the domain with another, or leave it out with subset="
-        )
+        raise too_few_units_error(name, domain_label(keys, by_cols, k), int(n[k]))
     source, c = _domain_join(design, by_cols, keys, {"m": SX / W, "c": n / (n - 1.0)})
     d = f"({xv} - {c['m']})"
     keys2, _, cells, n_missing, _, _ = _numeric_cells(

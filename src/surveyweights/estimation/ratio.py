@@ -16,13 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._domains import NA_POLICIES, Item, apply_na_policy, domains, subset_mask
+from ._domains import (NA_POLICIES, Item, apply_na_policy, domain_label, domains,
+                       ratio_domain_error, subset_mask)
 from ._influence import Influence, dense_scores, sql_influence
 from ._sql import sql_ratio_cells
 from .._strata import check_columns
 from ..design import Design, require_design
 from ..engines.base import not_on_engine
-from ..errors import DomainError, InputError, user_stacklevel
+from ..errors import InputError, user_stacklevel
 from ..variance import uses_cells
 from .estimates import (
     DesignEffectWarning,
@@ -175,28 +176,17 @@ def _ratio_parts(design, dom, y, x, code, name, denominator):
     n_g = np.bincount(code[code >= 0], minlength=G)
     if (n_g == 0).any():
         g = int(np.flatnonzero(n_g == 0)[0])
-        raise DomainError(
-            f"no respondent{_where(dom, g)} has observed values of both {name!r} and "
-            f"{denominator!r}; drop that domain with subset= or impute"
-        )
+        raise ratio_domain_error(name, denominator, _where(dom, g), empty=True)
     Y, X = _totals(w, y, x, code, G)
     zero = np.flatnonzero(X == 0)
     if len(zero):
-        g = int(zero[0])
-        raise DomainError(
-            f"the total of the denominator {denominator!r} is 0{_where(dom, g)}, so the ratio "
-            f"is undefined; choose a denominator with a non-zero total there, or leave the "
-            f"domain out with subset="
-        )
+        raise ratio_domain_error(name, denominator, _where(dom, int(zero[0])), empty=False)
     R = Y / X
     return G, w, n_g, Y, X, R
 
 
 def _where(dom, g: int) -> str:
-    if not dom.by:
-        return ""
-    vals = dom.keys.iloc[g]
-    return " in domain " + ", ".join(f"{c}={vals[c]!r}" for c in dom.by)
+    return domain_label(dom.keys, dom.by, g)
 
 
 def _one_ratio(design, dom, name, denominator, y, x, code, n_missing, level, df) -> pd.DataFrame:

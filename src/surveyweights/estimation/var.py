@@ -17,9 +17,10 @@ import pandas as pd
 
 from ..design import Design, require_design
 from ..engines.base import not_on_engine
-from ..errors import DomainError, InputError
+from ..errors import InputError
 from ..variance import uses_cells
-from ._domains import NA_POLICIES, Item, apply_na_policy, domains, subset_mask
+from ._domains import (NA_POLICIES, Item, apply_na_policy, domains, subset_mask,
+                       too_few_units_error)
 from ._influence import Influence, dense_scores, sql_influence
 from ._sql import sql_var_cells
 from .estimates import Estimates, _check_level, _interval, _variables, resolve_df, warn_undefined_variance
@@ -132,10 +133,7 @@ def _parts(design, dom, x, code, name):
     few = np.flatnonzero(n < 2)
     if len(few):
         k = int(few[0])
-        raise DomainError(
-            f"the variance of {name!r} needs at least two units{_where(dom, k)}, which has "
-            f"{int(n[k])}; merge the domain with another, or leave it out with subset="
-        )
+        raise too_few_units_error(name, _where(dom, k), int(n[k]))
     S, W, m = _variance(w, x, code, G, n)
     z = np.zeros(len(w))
     c = n / (n - 1.0)

@@ -119,6 +119,34 @@ def gram_rank(gram: np.ndarray, tol: float = RANK_TOLERANCE) -> int:
     return int((ev > tol * tol).sum())
 
 
+def certified_rank(n: np.ndarray, sums: np.ndarray, sumsq: np.ndarray,
+                   tol: float = RANK_TOLERANCE) -> int | None:
+    """R when bucket sums of an (N, R) matrix A prove that :func:`numerical_rank` of A is R;
+    None when they do not (then the Gram matrix decides).
+
+    The rows of A are split into buckets b (``n[b]`` rows, column sums ``sums[b]`` and
+    sums of squares ``sumsq[b]``).  With s_b the sum of bucket b's rows, Cauchy-Schwarz
+    gives (v's_b)^2 <= n_b sum_(i in b) (v'a_i)^2, so S'S <= n_max A'A; and the
+    column-scaled Gram matrix C^-1 A'A C^-1 (C^2 = diag of A'A, the column sums of
+    ``sumsq``) has smallest eigenvalue >= lambda_min(A'A) / max_j C_jj^2.  So if
+    lambda_min(S'S) > tol^2 n_max max_j C_jj^2 (less the eigenvalue's rounding), every
+    eigenvalue of the scaled Gram matrix exceeds tol^2: rank R.  A SQL engine sums
+    4R buckets (a hash of the row) with 2R + 1 aggregates, instead of the
+    R (R + 1) / 2 of the Gram matrix.
+    """
+    n = np.asarray(n, dtype=float)
+    sums = np.asarray(sums, dtype=float)
+    R = sums.shape[1]
+    if len(n) < R:
+        return None
+    c2 = np.asarray(sumsq, dtype=float).sum(axis=0)
+    if not (c2 > 0).all():
+        return None
+    ev = np.linalg.eigvalsh(sums.T @ sums)
+    low = ev[0] - 64.0 * np.finfo(float).eps * ev[-1]
+    return R if low > tol * tol * float(n.max()) * float(c2.max()) else None
+
+
 # --------------------------------------------------------------------------
 # replicate structures
 # --------------------------------------------------------------------------

@@ -781,7 +781,8 @@ class CalibrationResult:
         The solver's inputs (the auxiliary matrix X, its column totals, its
         independent columns, and d): ``calibration_factors(d_r, c.auxiliaries,
         c.totals, method=c.method, bounds=c.bounds)`` replays the calibration on
-        other weights d_r (replicate weights).
+        other weights d_r (replicate weights).  On a SQL engine they are per
+        calibration cell: X has one row per cell, d holds the cells' sums of d.
     """
 
     method: str
@@ -1318,7 +1319,20 @@ def _calibrate_cells(design, call: dict, *, variance: str, lo: float, hi: float)
     result = replace(result, g=pd.Series(fit.g, index=cells.keys, name="g"),
                      design_weights=cells.weights.sum)
     step = ResidualStep(spec.aux, cells.weights.sum, fit.g, fit.columns, gram=fit.gram)
-    return calibrated_design(design, cells, fit.g, step, result,
+    # x' lambda per margin: each categorical block's levels (raw values, before collapse=)
+    # with their lambda, and the population size's lambda (its column is 1 for every unit)
+    terms: list = []
+    cat = iter(m for m in spec.margins if not m.numeric)
+    for blk, off in zip(spec.aux.blocks, spec.aux.offsets):
+        if isinstance(blk, CategoricalBlock):
+            m = next(cat)
+            values = cells.frame[list(m.columns)].itertuples(index=False, name=None)
+            items = dict(zip(values, fit.lam[off + blk.codes]))
+            terms.append((m.columns, list(items.items())))
+        else:
+            terms += [float(v) for v in fit.lam[off:off + blk.width] if v != 0]
+    return calibrated_design(design, cells, fit.g, step, result, terms=terms,
+                             method=call["method"], bounds=(lo, hi),
                              replay=lambda d: calibrate(d, **call))
 
 
