@@ -131,6 +131,36 @@ def test_duckdb_replicate_equals_memory(spec):
         _check(dm, dd, [CALLS[0]] if spec[0] != "bootstrap" else [CALLS[3]], tests=False)
 
 
+@pytest.mark.parametrize("lonely", ["adjust", "average"])
+def test_duckdb_replicate_lonely_psu_and_small_domains(lonely):
+    """A stratum with one PSU (R's jknweights rules) and a domain inside two PSUs (its df
+    is the rank of those PSUs' factor rows)."""
+    df = _frame()
+    df = df[~((df["h"] == "s1") & (df["psu"] != "p01"))].reset_index(drop=True)
+    kw = dict(weights="w", strata="h", ids="psu", lonely_psu=lonely)
+    dm = sw.replicate(sw.Design(df, **kw), method="jkn")
+    dd = sw.replicate(sw.Design(df, engine="duckdb", **kw), method="jkn")
+    _check(dm, dd, [CALLS[0], ("mean", dict(variable="x", by="g", na="available",
+                                             subset="psu == 'p01' or psu == 'p05'"))], tests=False)
+
+
+def test_duckdb_adjusting_a_replicate_design_raises():
+    """Calibrating a SQL replicate design (replaying it per replicate) is not done on the
+    engine: the error names design.collect()."""
+    dd = sw.replicate(sw.Design(_frame(), weights="w", strata="h", ids="psu", engine="duckdb"),
+                      method="jkn")
+    with pytest.raises(EngineError, match=r"variance method 'jkn'.*design\.collect\(\)"):
+        sw.rake(dd, {"g": {"A": 900.0, "B": 1100.0}})
+    with pytest.raises(EngineError, match=r"design\.collect\(\)"):
+        sw.trim_weights(dd, lower=1.0, upper=5.0)
+    for call in (lambda: sw.ratio(dd, "x", "w", na="available"),
+                 lambda: sw.mean(dd, "x", by="g", na="available").vcov()):
+        with pytest.raises(EngineError, match=r"'jkn'.*design\.collect\(\)"):
+            call()
+    back = sw.rake(dd.collect(), {"g": {"A": 900.0, "B": 1100.0}})  # the way round it
+    assert back.variance.type == "jkn" and back.engine.name == "pandas"
+
+
 def test_duckdb_collect_is_the_same_replicate_design():
     """collect() gives the in-memory design with the same factors, whatever the row order."""
     df = _frame()
