@@ -30,7 +30,7 @@ import pandas as pd
 from ..variance.calibrated import CellCalibratedVariance, CellStep, ResidualStep
 from ..variance.taylor import TaylorLinearization
 from .base import not_on_engine
-from .sql import SOURCE
+from .sql import SOURCE, strata_of
 
 __all__ = ["CalibrationCells", "CellWeights", "calibrated_design", "calibration_cells"]
 
@@ -84,16 +84,6 @@ def _floats(values) -> np.ndarray:
     return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").fillna(0.0).to_numpy(float)
 
 
-def _strata_of(design, res: dict) -> np.ndarray:
-    sq = design._sql
-    ns = len(sq["strata"])
-    if ns == 0:
-        return np.zeros(len(res["__n"]), dtype=np.intp)
-    if ns == 1:
-        return sq["lookup"].get_indexer(pd.Index(res["__s0"], dtype=object))
-    return sq["lookup"].get_indexer(pd.MultiIndex.from_arrays([res[f"__s{i}"] for i in range(ns)]))
-
-
 def calibration_cells(design, columns) -> CalibrationCells:
     """One GROUP BY over stratum x margin variables: the design's calibration cells."""
     vm = design.variance
@@ -112,7 +102,7 @@ def calibration_cells(design, columns) -> CalibrationCells:
         f"{fs('__d * __d')} AS __sd2, min(__d) AS __dmin, max(__d) AS __dmax FROM "
         f"(SELECT {', '.join(sel)}, {sq['weight']} AS __d FROM {SOURCE}) AS __t "
         f"GROUP BY {', '.join(keys)}")
-    h = _strata_of(design, res)
+    h = strata_of(design, res, len(res["__n"]))
     # without a weight column the queries count with weight 1; d = N_h / n_h is applied here
     sc = np.ones(len(h)) if sq["scale"] is None else sq["scale"][h]
     n = _floats(res["__n"])

@@ -130,6 +130,17 @@ class SqlSource:
         return f"(CASE WHEN isnan({c}) THEN NULL ELSE {c} END)"
 
 
+def strata_of(design, res: dict, rows: int) -> np.ndarray:
+    """The design's stratum index of each row of a query result with keys ``__s0``, ``__s1``..."""
+    sq = design._sql
+    ns = len(sq["strata"])
+    if ns == 0:
+        return np.zeros(rows, dtype=np.intp)
+    if ns == 1:
+        return sq["lookup"].get_indexer(pd.Index(res["__s0"], dtype=object))
+    return sq["lookup"].get_indexer(pd.MultiIndex.from_arrays([res[f"__s{i}"] for i in range(ns)]))
+
+
 def weight_expr(src: SqlSource, *, weights: str | None) -> str:
     """The SQL expression of each unit's weight in the queries.
 

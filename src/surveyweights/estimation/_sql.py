@@ -22,7 +22,7 @@ from .._strata import as_columns, show
 from ..engines.base import not_on_engine
 from ..engines.cells import (CalibrationAtoms, centred_weight_ss, cluster_from_level_sums,
                              cluster_from_shifted_sums, from_level_sums, from_shifted_sums)
-from ..engines.sql import SOURCE
+from ..engines.sql import SOURCE, strata_of
 from ..errors import DomainError, EngineError, InputError, MissingValueError, user_stacklevel
 from ..expressions import Expression, parse
 from ..variance.replicate import ReplicateWeights, SourceColumns, certified_rank, gram_rank
@@ -53,21 +53,27 @@ def _inner(design, by_cols, extra: list[str], where: str,
 
     ``source`` is the FROM clause: the design's source, or the source joined to a
     small table of per-domain constants (:func:`_domain_join`)."""
+    sel, keys = _key_columns(design, by_cols)
+    sel.append(f"{design._sql['weight']} AS __w")
+    sel += extra
+    return f"SELECT {', '.join(sel)} FROM {source}{where}", keys
+
+
+def _key_columns(design, by_cols, *, inside: str | None = None) -> tuple[list[str], list[str]]:
+    """SELECT items and names of the keys: strata, PSU, by columns (NULL where ``inside`` fails)."""
     src = design.engine
-    sq = design._sql
     sel, keys = [], []
-    for i, c in enumerate(sq["strata"]):
+    for i, c in enumerate(design._sql["strata"]):
         sel.append(f"{src.q(c)} AS __s{i}")
         keys.append(f"__s{i}")
     if design.ids is not None:
         sel.append(f"{src.q(design.ids)} AS __p")
         keys.append("__p")
     for i, c in enumerate(by_cols):
-        sel.append(f"{src.q(c)} AS __b{i}")
+        col = src.q(c) if inside is None else f"CASE WHEN {inside} THEN {src.q(c)} END"
+        sel.append(f"{col} AS __b{i}")
         keys.append(f"__b{i}")
-    sel.append(f"{sq['weight']} AS __w")
-    sel += extra
-    return f"SELECT {', '.join(sel)} FROM {source}{where}", keys
+    return sel, keys
 
 
 def _lead(keys: list[str]) -> str:
@@ -92,13 +98,7 @@ class _Cells:
                 "subset condition"
             )
         self.res, self.ns, self.nb = res, ns, nb
-        if ns == 0:
-            self.h = np.zeros(m, dtype=np.intp)
-        elif ns == 1:
-            self.h = sq["lookup"].get_indexer(pd.Index(res["__s0"], dtype=object))
-        else:
-            self.h = sq["lookup"].get_indexer(pd.MultiIndex.from_arrays(
-                [res[f"__s{i}"] for i in range(ns)]))
+        self.h = strata_of(design, res, m)
         counts = res["__n_all"] if "__n_all" in res else res["__n"]
         schema = design.engine.schema()
         combined = np.zeros(m, dtype=np.int64)
@@ -195,16 +195,8 @@ def _atom_query(design, by_cols, subset, items: list[tuple[str, str]], aggs: lis
         cond = _where(design, subset)[len(" WHERE "):]
     if conds:
         cond = " AND ".join([f"({cond})", *conds])
-    sel, keys = [], []
-    for i, c in enumerate(sq["strata"]):
-        sel.append(f"{src.q(c)} AS __s{i}")
-        keys.append(f"__s{i}")
-    if design.ids is not None:
-        sel.append(f"{src.q(design.ids)} AS __p")
-        keys.append("__p")
-    for i, c in enumerate(by_cols):
-        sel.append(f"CASE WHEN {cond} THEN {src.q(c)} END AS __b{i}")
-        keys.append(f"__b{i}")
+    # units outside the analysed subset keep stratum and PSU, with NULL domain keys
+    sel, keys = _key_columns(design, by_cols, inside=cond)
     sel.append(f"CASE WHEN {cond} THEN 1 ELSE 0 END AS __in")
     keys.append("__in")
     for expr, name in items:
@@ -231,15 +223,8 @@ def _atoms(design, res: dict, c: _Cells | None, by_cols, obs: np.ndarray, m: np.
            sa=None, saa=None, saw=None, m_cell=None) -> CalibrationAtoms:
     """The :class:`CalibrationAtoms` of an atom query's result (``obs``: units in a domain
     with an observed item; ``m`` (A, L): their shift)."""
-    ns = len(design._sql["strata"])
     A = len(res["__n"])
-    if ns == 0:
-        h = np.zeros(A, dtype=np.intp)
-    elif ns == 1:
-        h = design._sql["lookup"].get_indexer(pd.Index(res["__s0"], dtype=object))
-    else:
-        h = design._sql["lookup"].get_indexer(pd.MultiIndex.from_arrays(
-            [res[f"__s{i}"] for i in range(ns)]))
+    h = strata_of(design, res, A)
     g = np.full(A, -1, dtype=np.intp)
     inside = np.flatnonzero(obs)
     if c is None or not by_cols:
@@ -534,26 +519,21 @@ def _numeric_cells(design, name, by_cols, where, *, subset, na: str, y: str,
             dense[nm] = a
         cells = from_shifted_sums(dense["n"], dense["n_all"], dense["sw"], m_cell, arr["sa"],
                                   arr["saa"], arr["sae"], arr["see"], arr["se"], arr["q"], H, G)
-        if _calibrated(design):
-            cells = replace(cells, atoms=_numeric_atoms(design, c, by_cols, subset, y, values, on,
-                                                        m_cell, source, conds))
-        rep = dict(by_cols=by_cols, where=where, item=("numeric", y), cells=c, source=source)
-        out = (c.keys, by_cols, cells, n_missing, [None], False)
-        return (*out, rep) if replicate_item else out
-    joined = (f"SELECT __u.*, __v.__m FROM ({inner}) AS __u LEFT JOIN {values} ON {on}")
-    q2 = (f"SELECT {', '.join(keys)}, count(*) AS __n_all, count(__y) AS __n, "
-          f"{fs('CASE WHEN __y IS NOT NULL THEN __w END')} AS __sw, "
-          f"{fs('__w * (__y - __m)')} AS __s, {fs('__w * (__y - __m) * (__y - __m)')} AS __q "
-          f"FROM ({joined}) AS __t{_group(keys)}")
-    r2 = src.run(q2)
-    c2 = _Cells(design, by_cols, r2, subset_given=True)
-    gmap = {k: g for k, g in zip(c.bkeys, c.g)}
-    g2 = np.array([gmap[k] for k in c2.bkeys], dtype=np.intp)
-    sc2 = _scale(design, c2.h)
-    q_cell = np.bincount(c2.h * G + g2, weights=_num(r2["__q"]) * sc2, minlength=H * G)
-    cells = cluster_from_shifted_sums(c2.h, g2, c2.psu, _num(r2["__n"]), _num(r2["__n_all"]),
-                                      _num(r2["__sw"]) * sc2, _num(r2["__s"]) * sc2, m_cell,
-                                      q_cell, H, G)
+    else:
+        joined = (f"SELECT __u.*, __v.__m FROM ({inner}) AS __u LEFT JOIN {values} ON {on}")
+        q2 = (f"SELECT {', '.join(keys)}, count(*) AS __n_all, count(__y) AS __n, "
+              f"{fs('CASE WHEN __y IS NOT NULL THEN __w END')} AS __sw, "
+              f"{fs('__w * (__y - __m)')} AS __s, {fs('__w * (__y - __m) * (__y - __m)')} AS __q "
+              f"FROM ({joined}) AS __t{_group(keys)}")
+        r2 = src.run(q2)
+        c2 = _Cells(design, by_cols, r2, subset_given=True)
+        gmap = {k: g for k, g in zip(c.bkeys, c.g)}
+        g2 = np.array([gmap[k] for k in c2.bkeys], dtype=np.intp)
+        sc2 = _scale(design, c2.h)
+        q_cell = np.bincount(c2.h * G + g2, weights=_num(r2["__q"]) * sc2, minlength=H * G)
+        cells = cluster_from_shifted_sums(c2.h, g2, c2.psu, _num(r2["__n"]), _num(r2["__n_all"]),
+                                          _num(r2["__sw"]) * sc2, _num(r2["__s"]) * sc2, m_cell,
+                                          q_cell, H, G)
     if _calibrated(design):
         cells = replace(cells, atoms=_numeric_atoms(design, c, by_cols, subset, y, values, on,
                                                     m_cell, source, conds))
