@@ -395,3 +395,14 @@ def test_sql_ratio_var_ttest_errors_as_in_memory(designs):
             sw.ttest(d, "x", by="b", subset="b == 1")
         with pytest.raises(sw.errors.MissingValueError, match=r"na='available'"):
             sw.ttest(d, "y", by="g")
+
+
+def test_ratio_var_ttest_on_sql_replicates_name_the_alternatives(designs):
+    """Replicate weights on a SQL engine re-estimate totals; a ratio, variance or t-test
+    there needs more than one item's replicate totals: an EngineError names what works."""
+    duck = sw.replicate(designs["cluster-fpc"][1], method="jkn")
+    for call in (lambda d: sw.ratio(d, "y", "x", na="available"), lambda d: sw.var(d, "x"),
+                 lambda d: sw.ttest(d, "x", by="b")):
+        with pytest.raises(EngineError, match=r"under the variance method '\w+'.*sw\.difference.*"
+                                              r"design\.collect\(\)"):
+            call(duck)

@@ -815,7 +815,9 @@ def _ttest_sql(design, variable, *, by, subset, lv, na) -> TTest:
     means is a contrast of the cells (:func:`surveyweights.variance.taylor.cell_contrast_variance`)."""
     vm = design.variance
     if not uses_cells(vm):
-        raise not_on_engine(design, f"the variance method {vm.name!r}")
+        raise not_on_engine(design, f"sw.ttest under the variance method {vm.name!r}",
+                            alternatives="sw.difference of the two groups (computed on "
+                                         "the engine with this variance method), or ")
     keys, cells = sql_ttest_cells(design, variable, by=by, subset=subset, na=na)
     n_g, W, T = cells.totals()
     mu = T[:, 0] / W

@@ -263,7 +263,9 @@ def _ratio_sql(design, names, denominator, *, by, subset, level, df, na) -> Esti
     :func:`surveyweights.estimation._sql.sql_ratio_cells`), then the shared variance code."""
     vm = design.variance
     if not uses_cells(vm):
-        raise not_on_engine(design, f"the variance method {vm.name!r}")
+        raise not_on_engine(design, f"sw.ratio under the variance method {vm.name!r}",
+                            alternatives="sw.mean, sw.total and sw.difference (computed on "
+                                         "the engine with this variance method), or ")
     frames, parts, by_cols = [], [], ()
     for name in names:
         keys, by_cols, cells, R, X, n_missing = sql_ratio_cells(

@@ -198,7 +198,9 @@ def _var_sql(design, names, *, by, subset, level, df, na) -> Estimates:
     mean is S^2 (:func:`surveyweights.estimation._sql.sql_var_cells`), then shared code."""
     vm = design.variance
     if not uses_cells(vm):
-        raise not_on_engine(design, f"the variance method {vm.name!r}")
+        raise not_on_engine(design, f"sw.var under the variance method {vm.name!r}",
+                            alternatives="sw.mean, sw.total and sw.difference (computed on "
+                                         "the engine with this variance method), or ")
     frames, parts, by_cols = [], [], ()
     for name in names:
         keys, by_cols, cells, n_missing = sql_var_cells(design, name, by=by, subset=subset, na=na)
