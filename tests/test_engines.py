@@ -296,3 +296,14 @@ def test_cell_statistics_equal_unit_scores(case):
     dy = sw.difference(unit, "v", by="g", between=("p", "q"), na="available").to_frame()
     np.testing.assert_allclose(dx[["estimate", "se", "df"]].to_numpy(float),
                                dy[["estimate", "se", "df"]].to_numpy(float), rtol=1e-9)
+
+
+def test_duckdb_refuses_cluster_weights_from_fpc_as_in_memory():
+    """ids= and fpc= without weights=: the same DesignError on DuckDB as in memory."""
+    df = pd.DataFrame({"psu": [1, 1, 2, 2, 3, 3], "N": [10.0] * 6, "y": [1, 0, 1, 1, 0, 1]})
+    msgs = []
+    for engine in ("pandas", "duckdb"):
+        with pytest.raises(DesignError, match=r"weights are not given and ids='psu' names clusters") as e:
+            sw.Design(df, ids="psu", fpc="N", engine=engine)
+        msgs.append(str(e.value))
+    assert msgs[0] == msgs[1]

@@ -257,18 +257,14 @@ def test_duckdb_replicate_errors(tmp_path):
         sw.proportion(dd, "y", subset=np.ones(len(data), dtype=bool))
 
 
-def test_duckdb_replicates_without_a_weight_column():
-    """Weights N_h / n_h from fpc= (the queries count with weight 1 and scale per stratum,
-    also in the logit interval's IRLS query) equal an explicit weight column in memory."""
+def test_duckdb_cluster_design_without_weights_is_refused_as_in_memory():
+    """ids= and fpc= without weights= (weights N_h / n_h would assume every unit of each
+    sampled PSU is in the data): refused on DuckDB as in memory, so no replicates are
+    built from weights that may be wrong."""
     df = _frame()
-    n_psu = df.groupby("h")["psu"].transform("nunique")
-    dm = sw.replicate(sw.Design(df.assign(wf=df["N"] / n_psu), weights="wf", strata="h",
-                                ids="psu", fpc="N"), method="jkn")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", sw.SurveyWeightsWarning)
-        dd = sw.replicate(sw.Design(df, strata="h", ids="psu", fpc="N", engine="duckdb"),
-                          method="jkn")
-    _check(dm, dd, [CALLS[0], CALLS[3]], tests=False)
+    for engine in ("pandas", "duckdb"):
+        with pytest.raises(sw.errors.DesignError, match=r"weights are not given and ids='psu'"):
+            sw.replicate(sw.Design(df, strata="h", ids="psu", fpc="N", engine=engine), method="jkn")
 
 
 def test_duckdb_replicates_of_a_changed_source_raise():

@@ -323,6 +323,9 @@ class Design:
         object.__setattr__(self, "engine", engine)
         if not isinstance(engine, MemoryEngine):
             object.__setattr__(self, "_stages", None)
+            # the same refusal as in memory: weights N/n from a cluster fpc may be wrong
+            _refuse_partial_design((self.ids,) if isinstance(self.ids, str) else (),
+                                   None if self.fpc is None else [self.fpc], self.weights)
             if self.variance is None:
                 object.__setattr__(self, "variance", TaylorLinearization())
             elif not isinstance(self.variance, VarianceMethod):
