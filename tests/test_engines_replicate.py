@@ -257,6 +257,32 @@ def test_duckdb_replicate_errors(tmp_path):
         sw.proportion(dd, "y", subset=np.ones(len(data), dtype=bool))
 
 
+def test_duckdb_replicates_without_a_weight_column():
+    """Weights N_h / n_h from fpc= (the queries count with weight 1 and scale per stratum,
+    also in the logit interval's IRLS query) equal an explicit weight column in memory."""
+    df = _frame()
+    n_psu = df.groupby("h")["psu"].transform("nunique")
+    dm = sw.replicate(sw.Design(df.assign(wf=df["N"] / n_psu), weights="wf", strata="h",
+                                ids="psu", fpc="N"), method="jkn")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sw.SurveyWeightsWarning)
+        dd = sw.replicate(sw.Design(df, strata="h", ids="psu", fpc="N", engine="duckdb"),
+                          method="jkn")
+    _check(dm, dd, [CALLS[0], CALLS[3]], tests=False)
+
+
+def test_duckdb_replicates_of_a_changed_source_raise():
+    con = duckdb.connect()
+    df = _frame()
+    con.register("frame", df)
+    con.execute("CREATE TABLE t AS SELECT * FROM frame")
+    dd = sw.replicate(sw.Design(con.table("t"), weights="w", strata="h", ids="psu"),
+                      method="jkn")
+    con.execute("INSERT INTO t SELECT * REPLACE ('p99' AS psu) FROM frame LIMIT 3")
+    with pytest.raises(EngineError, match=r"PSU 'p99' of column 'psu' has no replicate factors"):
+        sw.mean(dd, "x", na="available")
+
+
 def test_duckdb_replicate_is_deterministic():
     data = _with_columns(_frame())
     src = duckdb.from_df(data)

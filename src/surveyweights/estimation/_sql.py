@@ -23,7 +23,7 @@ from ..engines.base import not_on_engine
 from ..engines.cells import (CalibrationAtoms, centred_weight_ss, cluster_from_level_sums,
                              cluster_from_shifted_sums, from_level_sums, from_shifted_sums)
 from ..engines.sql import SOURCE, strata_of
-from ..errors import DomainError, InputError, MissingValueError, user_stacklevel
+from ..errors import DomainError, EngineError, InputError, MissingValueError, user_stacklevel
 from ..expressions import Expression, parse
 from ..variance.replicate import ReplicateWeights, SourceColumns, certified_rank, gram_rank
 from ..variance.calibrated import CellCalibratedVariance
@@ -148,6 +148,13 @@ class _Cells:
             labels = getattr(design.variance, "psu_labels", None)
             if labels is not None:  # replicate factors: the PSUs in the factors' order
                 self.psu = labels.get_indexer(pd.Index(res["__p"], dtype=object)).astype(np.int64)
+                if (self.psu < 0).any():
+                    new = res["__p"][int(np.flatnonzero(self.psu < 0)[0])]
+                    raise EngineError(
+                        f"PSU {show(new)} of column {design.ids!r} has no replicate factors: the "
+                        f"{design.engine.name} source changed after sw.replicate(...) built them; "
+                        f"build the replicates again from the current source"
+                    )
             else:
                 self.psu = pd.factorize(res["__p"])[0].astype(np.int64)
         else:
