@@ -259,8 +259,8 @@ MARGINS = {"c": {"p": 400.0, "q": 350.0, "r": 300.0}}
 
 
 @pytest.mark.filterwarnings("ignore::surveyweights.SurveyWeightsWarning")
-@pytest.mark.parametrize("name", ["ratio-subset", "var", "ttest", "ttest-one-sample"])
-@pytest.mark.parametrize("design", ["element-fpc", "cluster-fpc"])
+@pytest.mark.parametrize("name, design", [("ratio-subset", "element-fpc"), ("var", "cluster-fpc"),
+                                          ("ttest", "cluster-fpc")])
 def test_calibrated_sql_design_equals_memory(name, design, designs):
     """On a design calibrated on the engine (its residuals from per-atom sums) too."""
     memory, duck = (sw.calibrate(d, MARGINS) for d in designs[design])
@@ -356,7 +356,7 @@ def test_cell_vcov_equals_unit_covariance(case):
 
 
 @pytest.mark.filterwarnings("ignore::surveyweights.SurveyWeightsWarning")
-@settings(max_examples=5, deadline=None)
+@settings(max_examples=4, deadline=None)
 @given(_lonely_designs())
 def test_ratio_var_ttest_on_duckdb_equal_memory(case):
     """On random designs (a lonely stratum, clusters or not, every lonely-PSU rule)."""
