@@ -6,9 +6,11 @@ Tests marked ``slow`` are skipped by a plain ``pytest`` (the README's command) a
 run with ``pytest --run-slow -m slow``, the second step of ``.ci/run``.  Today they
 are the checks that regenerate the synthetic replica from scratch (its integer
 search takes well over a minute: the doctest of ``make_barometer_replica`` and the
-``slow`` tests of ``tests/test_replica.py``) and the multiple-imputation coverage
-simulation of ``tests/test_imputation.py``.  Everything they check still runs in
-CI, as its own step.
+``slow`` tests of ``tests/test_replica.py``), the multiple-imputation coverage
+simulation of ``tests/test_imputation.py``, and three integration checks of 6-9 s
+each: executing the example notebook (a Jupyter kernel), the strict MkDocs build,
+and the testing example run by pytest in a fresh interpreter.  Everything they
+check still runs in CI, as its own step.
 
 Spark tests
 -----------

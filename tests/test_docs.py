@@ -40,6 +40,8 @@ def runnable_blocks(text: str) -> list[tuple[str, str | None]]:
     return out
 
 
+# slow (the whole MkDocs site, 6-7 s): CI's second step, pytest --run-slow -m slow
+@pytest.mark.slow
 def test_docs_build_strict(tmp_path):
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     res = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],

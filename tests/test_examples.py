@@ -10,6 +10,7 @@ import warnings
 from pathlib import Path
 
 import nbformat
+import pytest
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 sys.path.insert(0, str(EXAMPLES))
@@ -61,6 +62,8 @@ def test_committed_notebook_has_its_outputs():
     assert any("image/png" in o.get("data", {}) for o in figure_cell(nb).outputs)
 
 
+# slow (a Jupyter kernel, 6-9 s): CI's second step, pytest --run-slow -m slow
+@pytest.mark.slow
 def test_notebook_executes_and_shows_its_figure():
     import make_notebook
 

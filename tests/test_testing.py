@@ -477,6 +477,8 @@ def _pytest_in(tmp: Path, *args: str, env: dict | None = None) -> subprocess.Com
                           env=env or dict(os.environ))
 
 
+# slow (a fresh interpreter running pytest and hypothesis, 7-8 s): CI's second step
+@pytest.mark.slow
 def test_example_runs_as_a_users_suite_without_conftest(tmp_path):
     """examples/test_our_weighting.py, alone in a fresh directory: the plugin's fixtures serve it."""
     shutil.copy(ROOT / "examples" / "test_our_weighting.py", tmp_path)
