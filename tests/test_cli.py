@@ -235,10 +235,20 @@ def test_weights_collapse_an_empty_stratum(tmp_path, capsys):
     assert "the source has 1 value(s) but --strata has 2 column(s)" in capsys.readouterr().err
 
 
-def test_console_script_help():
-    res = subprocess.run([sys.executable, "-m", "surveyweights.cli", "weights", "--help"],
-                         capture_output=True, text=True, check=True)
-    assert "--population" in res.stdout and "--strata" in res.stdout
+def test_console_script_help(monkeypatch, capsys):
+    """``python -m surveyweights.cli weights --help`` (the module's __main__ block, run in
+    this process: a fresh interpreter cost 2-3 s of the suite)."""
+    import runpy
+    import warnings
+
+    monkeypatch.setattr(sys, "argv", ["surveyweights", "weights", "--help"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # runpy: the module is already imported
+        with pytest.raises(SystemExit) as exc:
+            runpy.run_module("surveyweights.cli", run_name="__main__")
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert "--population" in out and "--strata" in out
 
 
 @pytest.mark.parametrize("argv", [[], ["nonsense"]])
