@@ -92,7 +92,7 @@ PLANTS = [
           "            pass\n"
           "        elif option == \"average\":\n"
           "            present = cnt > 0\n"),
-    Plant("2b", "lonely-PSU `adjust` term dropped from the covariance (cell path, `cell_covariance`)",
+    Plant("2b", "lonely-PSU `adjust` term dropped from the covariance (cell path: `_lonely_covariance`, shared by `cell_covariance` and `cell_vcov`)",
           TAYLOR,
           "            cov += (tot * fpc_factor[lonely][:, None]).T @ tot\n"
           "        elif option == \"average\":\n"
