@@ -194,31 +194,49 @@ def run_frame(n: int, domains: int, threads: list[int], repeat: int, old: Path |
     return rows
 
 
-def run_parquet(n: int, threads: int, memory_limit: str, tmp: Path, repeat: int) -> list[dict]:
-    """DuckDB over Parquet files it writes itself, under a memory limit (out of core)."""
+def write_parquet(folder: Path, n: int, per_file: int, select, memory_limit: str,
+                  tmp: Path) -> tuple[float, int]:
+    """DuckDB writes ``n`` rows to Parquet files of ``per_file`` rows in ``folder``
+    (``select(start, stop)``: the SELECT of rows start..stop, from ``range() t(i)``),
+    under ``memory_limit``, spilling to ``tmp / "spill"``.
+
+    Returns the seconds taken and the bytes written."""
     import duckdb
 
-    folder = tmp / "parquet"
     folder.mkdir(exist_ok=True)
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(f"SET temp_directory = '{tmp / 'spill'}'")
-    per_file = min(n, 10**7)
     t0 = time.perf_counter()
     for k, start in enumerate(range(0, n, per_file)):
-        m = min(per_file, n - start)
-        con.execute(f"""
-            COPY (SELECT (hash(i) % 44)::SMALLINT AS stratum,
-                         'd' || lpad(((hash(i * 7 + 1) % 11))::VARCHAR, 4, '0') AS dom,
-                         (random() < 0.6)::TINYINT AS y,
-                         exp(3 + random()) AS x,
-                         CAST({n} AS DOUBLE) AS N
-                  FROM range({start}, {start + m}) t(i))
-            TO '{folder / f'part{k:04d}.parquet'}' (FORMAT parquet)""")
-    write = time.perf_counter() - t0
+        stop = min(n, start + per_file)
+        con.execute(f"COPY ({select(start, stop)}) TO '{folder / f'part{k:04d}.parquet'}' (FORMAT parquet)")
+    seconds = time.perf_counter() - t0
     size = sum(f.stat().st_size for f in folder.glob("*.parquet"))
-    eng = sw.engines.DuckDB(threads=threads, memory_limit=memory_limit,
-                            temp_directory=str(tmp / "spill"))
+    con.close()
+    return seconds, size
+
+
+def out_of_core(threads: int, memory_limit: str, tmp: Path):
+    """The DuckDB engine that reads the files under ``memory_limit``, spilling to ``tmp``."""
+    return sw.engines.DuckDB(threads=threads, memory_limit=memory_limit,
+                             temp_directory=str(tmp / "spill"))
+
+
+def run_parquet(n: int, threads: int, memory_limit: str, tmp: Path, repeat: int) -> list[dict]:
+    """DuckDB over Parquet files it writes itself, under a memory limit (out of core)."""
+    folder = tmp / "parquet"
+
+    def select(start: int, stop: int) -> str:
+        return f"""SELECT (hash(i) % 44)::SMALLINT AS stratum,
+                          'd' || lpad(((hash(i * 7 + 1) % 11))::VARCHAR, 4, '0') AS dom,
+                          (random() < 0.6)::TINYINT AS y,
+                          exp(3 + random()) AS x,
+                          CAST({n} AS DOUBLE) AS N
+                   FROM range({start}, {stop}) t(i)"""
+
+    write, size = write_parquet(folder, n, min(n, 10**7), select, memory_limit, tmp)
+    eng = out_of_core(threads, memory_limit, tmp)
     t0 = time.perf_counter()
     d = sw.Design(str(folder / "*.parquet"), strata="stratum", fpc="N", engine=eng)
     build = time.perf_counter() - t0

@@ -41,7 +41,7 @@ import pandas as pd
 
 import surveyweights as sw
 from bench_engine import timed  # shared with every benchmark here
-from bench_scaling import machine, make_data
+from bench_scaling import machine, make_data, out_of_core, write_parquet
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks"
 REPLICATES = 80
@@ -127,30 +127,19 @@ def run_replicate(n: int, threads: int, repeat: int) -> list[dict]:
 
 
 def run_replicate_parquet(n: int, threads: int, memory_limit: str, tmp: Path) -> list[dict]:
-    import duckdb
-
     folder = tmp / "pums"
-    folder.mkdir()
-    con = duckdb.connect()
-    con.execute(f"SET memory_limit = '{memory_limit}'")
-    con.execute(f"SET temp_directory = '{tmp / 'spill'}'")
     reps = ", ".join(f"greatest(0, round(w * (0.3 + 1.4 * random())))::INTEGER AS PWGTP{k}"
                      for k in range(1, REPLICATES + 1))
-    per_file = min(n, 5 * 10**6)
-    t0 = time.perf_counter()
-    for k, start in enumerate(range(0, n, per_file)):
-        m = min(per_file, n - start)
-        con.execute(f"""
-            COPY (SELECT dom, y, w AS PWGTP, {reps}
-                  FROM (SELECT 'd' || lpad((hash(i * 7 + 1) % 11)::VARCHAR, 4, '0') AS dom,
-                               (random() < 0.6)::TINYINT AS y,
-                               (1 + hash(i) % 200)::INTEGER AS w
-                        FROM range({start}, {start + m}) t(i)))
-            TO '{folder / f'part{k:04d}.parquet'}' (FORMAT parquet)""")
-    write = time.perf_counter() - t0
-    size = sum(f.stat().st_size for f in folder.glob("*.parquet"))
-    eng = sw.engines.DuckDB(threads=threads, memory_limit=memory_limit,
-                            temp_directory=str(tmp / "spill"))
+
+    def select(start: int, stop: int) -> str:
+        return f"""SELECT dom, y, w AS PWGTP, {reps}
+                   FROM (SELECT 'd' || lpad((hash(i * 7 + 1) % 11)::VARCHAR, 4, '0') AS dom,
+                                (random() < 0.6)::TINYINT AS y,
+                                (1 + hash(i) % 200)::INTEGER AS w
+                         FROM range({start}, {stop}) t(i))"""
+
+    write, size = write_parquet(folder, n, min(n, 5 * 10**6), select, memory_limit, tmp)
+    eng = out_of_core(threads, memory_limit, tmp)
     t0 = time.perf_counter()
     d = sw.Design(str(folder / "*.parquet"), engine=eng, **REPLICATE_ARGS)
     build = time.perf_counter() - t0
