@@ -265,6 +265,38 @@ def _interval(kind: str, method: str, est, se, df, level, n, likelihood=None):
     return lo, hi
 
 
+def estimate_table(keys: pd.DataFrame, by, *, variable, level, estimate, se, ci_low, ci_high,
+                   df, n, method, confidence_level, n_missing, repeat: int = 1,
+                   extra: dict | None = None, deff=None, n_eff=None) -> pd.DataFrame:
+    """The rows of an estimate table, in the column order every estimator shows.
+
+    The ``by`` columns of ``keys`` (each domain's row repeated ``repeat`` times: one
+    per level or probability), then variable, level, estimate, se, ci_low, ci_high,
+    df, n, method, the ``extra`` columns (e.g. quantiles' ``qrule``),
+    confidence_level, deff and n_eff where given, and n_missing (per domain, repeated).
+    """
+    rows = len(keys) * repeat
+    out = pd.DataFrame({c: np.repeat(keys[c].to_numpy(dtype=object), repeat) for c in by},
+                       index=pd.RangeIndex(rows))
+    out["variable"] = variable
+    out["level"] = level
+    out["estimate"] = estimate
+    out["se"] = se
+    out["ci_low"] = ci_low
+    out["ci_high"] = ci_high
+    out["df"] = df
+    out["n"] = np.asarray(n).astype(np.int64)
+    out["method"] = method
+    for name, value in (extra or {}).items():
+        out[name] = value
+    out["confidence_level"] = confidence_level
+    if deff is not None:
+        out["deff"] = deff
+        out["n_eff"] = n_eff
+    out["n_missing"] = np.repeat(np.asarray(n_missing), repeat).astype(np.int64)
+    return out
+
+
 def resolve_df(df: Any, *, design_df: np.ndarray, satterthwaite) -> np.ndarray:
     """The degrees of freedom for each estimate from the ``df=`` argument."""
     if isinstance(df, str):
@@ -549,22 +581,11 @@ def _from_cells(kind, design, cells, n_missing, keys: pd.DataFrame, by, name, le
         likelihood = {"irls_start": start.ravel(), "n": n_f, "n_rows": n_f,
                       "weight_scale": np.repeat(scale, L)}
     lo, hi = _interval(kind, method, est_f, se_ci, df_f, level, n_ci, likelihood)
-    out = pd.DataFrame({c: np.repeat(keys[c].to_numpy(dtype=object), L) for c in by},
-                       index=pd.RangeIndex(G * L))
-    out["variable"] = name
-    out["level"] = pd.Series(list(levels) * G, dtype=object)
-    out["estimate"] = est_f
-    out["se"] = se_f
-    out["ci_low"] = lo
-    out["ci_high"] = hi
-    out["df"] = df_f
-    out["n"] = n_f.astype(np.int64)
-    out["method"] = method
-    out["confidence_level"] = level
-    out["deff"] = deff.ravel()
-    out["n_eff"] = n_eff.ravel()
-    out["n_missing"] = np.repeat(n_missing, L).astype(np.int64)
-    return out
+    return estimate_table(keys, by, variable=name, repeat=L,
+                          level=pd.Series(list(levels) * G, dtype=object), estimate=est_f,
+                          se=se_f, ci_low=lo, ci_high=hi, df=df_f, n=n_f, method=method,
+                          confidence_level=level, deff=deff.ravel(), n_eff=n_eff.ravel(),
+                          n_missing=n_missing)
 
 
 class _KeysOf:

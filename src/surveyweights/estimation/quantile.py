@@ -25,7 +25,7 @@ from ..design import Design, require_design
 from .. import _display
 from ..engines.base import require_memory
 from ..errors import InputError
-from .estimates import _check_level, _variables, resolve_df, warn_undefined_variance
+from .estimates import _check_level, _variables, estimate_table, resolve_df, warn_undefined_variance
 from .ratio import _numeric
 
 __all__ = ["quantile", "Quantiles", "QRULES", "QUANTILE_METHODS", "qrule"]
@@ -438,21 +438,11 @@ def _one_variable(design, dom, name, probs, method, rule, level, df, na) -> pd.D
                 hi[g, k] = qrule(xg, wg, phi, rule)
     tq = np.where(np.isinf(dfs), stats.norm.isf(alpha / 2), stats.t.isf(alpha / 2, dfs))
     se = (hi - lo) / (2 * tq)
-    out = pd.DataFrame({c: np.repeat(dom.keys[c].to_numpy(dtype=object), Q) for c in dom.by},
-                       index=pd.RangeIndex(G * Q))
-    out["variable"] = name
-    out["level"] = np.tile(probs, G)
-    out["estimate"] = est.ravel()
-    out["se"] = se.ravel()
-    out["ci_low"] = lo.ravel()
-    out["ci_high"] = hi.ravel()
-    out["df"] = dfs.ravel()
-    out["n"] = np.repeat(n_g, Q).astype(np.int64)
-    out["method"] = method
-    out["qrule"] = rule
-    out["confidence_level"] = level
-    out["n_missing"] = np.repeat(n_missing, Q).astype(np.int64)
-    return out
+    return estimate_table(dom.keys, dom.by, variable=name, repeat=Q, level=np.tile(probs, G),
+                          estimate=est.ravel(), se=se.ravel(), ci_low=lo.ravel(),
+                          ci_high=hi.ravel(), df=dfs.ravel(), n=np.repeat(n_g, Q),
+                          method=method, extra={"qrule": rule}, confidence_level=level,
+                          n_missing=n_missing)
 
 
 def _where(dom, g: int) -> str:

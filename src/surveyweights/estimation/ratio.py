@@ -31,6 +31,7 @@ from .estimates import (
     _check_level,
     _interval,
     _variables,
+    estimate_table,
     resolve_df,
     warn_undefined_variance,
 )
@@ -240,22 +241,10 @@ def _ratio_frame(design, keys, by, label, R, lin, ddf, n_g, W, dev2, n_missing, 
             stacklevel=user_stacklevel(),
         )
     lo, hi = _interval("ratio", "wald", R, se, dfs, level, n_g)
-    out = pd.DataFrame({c: keys[c].to_numpy(dtype=object) for c in by},
-                       index=pd.RangeIndex(G))
-    out["variable"] = label
-    out["level"] = pd.Series([None] * G, dtype=object)
-    out["estimate"] = R
-    out["se"] = se
-    out["ci_low"] = lo
-    out["ci_high"] = hi
-    out["df"] = dfs
-    out["n"] = np.asarray(n_g).astype(np.int64)
-    out["method"] = "wald"
-    out["confidence_level"] = level
-    out["deff"] = deff
-    out["n_eff"] = n_eff
-    out["n_missing"] = np.asarray(n_missing, dtype=np.int64)
-    return out
+    return estimate_table(keys, by, variable=label, level=pd.Series([None] * G, dtype=object),
+                          estimate=R, se=se, ci_low=lo, ci_high=hi, df=dfs, n=n_g,
+                          method="wald", confidence_level=level, deff=deff, n_eff=n_eff,
+                          n_missing=n_missing)
 
 
 def _ratio_sql(design, names, denominator, *, by, subset, level, df, na) -> Estimates:

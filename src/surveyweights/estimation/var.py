@@ -23,7 +23,8 @@ from ._domains import (NA_POLICIES, Item, apply_na_policy, domains, subset_mask,
                        too_few_units_error)
 from ._influence import Influence, dense_scores, sql_influence
 from ._sql import sql_var_cells
-from .estimates import Estimates, _check_level, _interval, _variables, resolve_df, warn_undefined_variance
+from .estimates import (Estimates, _check_level, _interval, _variables, estimate_table, resolve_df,
+                        warn_undefined_variance)
 from .ratio import _numeric, _where
 
 __all__ = ["var"]
@@ -177,20 +178,9 @@ def _var_frame(design, keys, by, name, S, lin, ddf, n, n_missing, level, df) -> 
     dfs = resolve_df(df, design_df=np.asarray(ddf, dtype=float)[:, None],
                      satterthwaite=lin.satterthwaite_df)[:, 0]
     lo, hi = _interval("variance", "wald", S, se, dfs, level, n)
-    out = pd.DataFrame({c: keys[c].to_numpy(dtype=object) for c in by},
-                       index=pd.RangeIndex(G))
-    out["variable"] = name
-    out["level"] = pd.Series([None] * G, dtype=object)
-    out["estimate"] = S
-    out["se"] = se
-    out["ci_low"] = lo
-    out["ci_high"] = hi
-    out["df"] = dfs
-    out["n"] = np.asarray(n).astype(np.int64)
-    out["method"] = "wald"
-    out["confidence_level"] = level
-    out["n_missing"] = np.asarray(n_missing, dtype=np.int64)
-    return out
+    return estimate_table(keys, by, variable=name, level=pd.Series([None] * G, dtype=object),
+                          estimate=S, se=se, ci_low=lo, ci_high=hi, df=dfs, n=n,
+                          method="wald", confidence_level=level, n_missing=n_missing)
 
 
 def _var_sql(design, names, *, by, subset, level, df, na) -> Estimates:
